@@ -1,0 +1,89 @@
+#include "core/config/config.hpp"
+
+#include "core/json.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <type_traits>
+
+#include <boost/describe/enum_to_string.hpp>
+#include <boost/describe/members.hpp>
+#include <boost/mp11/algorithm.hpp>
+
+namespace vigil::core::config {
+namespace {
+
+template <class T>
+const T* find_named(const std::vector<T>& items, std::string_view name) {
+  auto it = std::find_if(items.begin(), items.end(), [&](const T& t) { return t.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+// Writes any described model type through the shared JSON writer.
+template <class> struct is_optional : std::false_type {};
+template <class U> struct is_optional<std::optional<U>> : std::true_type {};
+template <class> struct is_vector : std::false_type {};
+template <class U> struct is_vector<std::vector<U>> : std::true_type {};
+
+template <class T> void write(Json& j, const T& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    j.value(v);
+  } else if constexpr (std::is_enum_v<T>) {
+    j.value(boost::describe::enum_to_string(v, "?"));
+  } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+    j.value(static_cast<long long>(v));
+  } else if constexpr (std::is_integral_v<T>) {
+    j.value(static_cast<unsigned long long>(v));
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    j.value(v);
+  } else if constexpr (std::is_same_v<T, IpAddress> || std::is_same_v<T, IpPrefix>) {
+    j.value(v.to_string());
+  } else if constexpr (std::is_same_v<T, Micros>) {
+    j.number_text(seconds_text(v.count()));
+  } else if constexpr (std::is_same_v<T, std::array<std::uint8_t, 6>>) {
+    char buf[18];
+    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3], v[4],
+                  v[5]);
+    j.value(buf);
+  } else if constexpr (is_optional<T>::value) {
+    if (v)
+      write(j, *v);
+    else
+      j.null();
+  } else if constexpr (is_vector<T>::value) {
+    j.begin_array();
+    for (const auto& item : v) write(j, item);
+    j.end_array();
+  } else {
+    using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
+    j.begin_object();
+    boost::mp11::mp_for_each<Members>([&](auto member) {
+      j.key(member.name);
+      write(j, v.*member.pointer);
+    });
+    j.end_object();
+  }
+}
+
+} // namespace
+
+const VrrpScript* Config::find_script(std::string_view name) const {
+  return find_named(vrrp_scripts, name);
+}
+const TrackFile* Config::find_track_file(std::string_view name) const {
+  return find_named(track_files, name);
+}
+const VrrpInstance* Config::find_instance(std::string_view name) const {
+  return find_named(vrrp_instances, name);
+}
+
+std::string to_json(const Config& config) {
+  Json j(true);
+  write(j, config);
+  std::string out = j.take();
+  out += '\n';
+  return out;
+}
+
+} // namespace vigil::core::config

@@ -1,0 +1,200 @@
+#include "daemon/app.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "daemon/config_loader.hpp"
+#include "core/json.hpp"
+#include "daemon/subsystem.hpp"
+
+namespace vigil::daemon {
+namespace {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using namespace std::chrono_literals;
+
+constexpr auto stop_timeout = 10s;
+
+/// Logs each diagnostic as one line (position, severity, message, note).
+void log_diagnostics(spdlog::logger& log, const core::Diagnostics& diags) {
+  for (const auto& d : diags.items()) {
+    std::string line = d.pos.file + ':' + std::to_string(d.pos.line) + ':' +
+                       std::to_string(d.pos.col) + ": " + d.message;
+    if (!d.note.empty()) line += " (" + d.note + ')';
+    if (d.severity == core::Severity::error)
+      log.error("{}", line);
+    else
+      log.warn("{}", line);
+  }
+}
+
+class App {
+public:
+  App(const Options& options, const Logs& logs) : options_(options), logs_(logs) {}
+
+  int run() {
+    auto loaded = load(UnactedPolicy::error);
+    if (!loaded.config) {
+      std::fputs(core::render_all(loaded.diagnostics).c_str(), stderr);
+      logs_.config->error("cannot start: the configuration {} has errors", options_.config_file);
+      return 2;
+    }
+    log_diagnostics(*logs_.config, loaded.diagnostics);
+    config_ = loaded.config;
+    if (options_.pid_file && !write_pid_file()) return 1;
+
+    signals_.add(SIGHUP);
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGUSR1);
+    spawn(signal_loop(), "signal handler");
+    for (auto& s : subsystems_) s->start(config_);
+    started_ = std::chrono::steady_clock::now();
+    logs_.daemon->info("vigild {} ready: config {}, router_id {}, {} vrrp instance(s), {} "
+                       "virtual server(s)",
+                       VIGIL_VERSION, options_.config_file, config_->global_defs.router_id,
+                       config_->vrrp_instances.size(), config_->virtual_servers.size());
+    ctx_.run();
+    if (options_.pid_file) ::unlink(options_.pid_file->c_str());
+    logs_.daemon->info("vigild stopped (exit code {})", exit_code_);
+    return exit_code_;
+  }
+
+private:
+  Loaded load(UnactedPolicy policy) {
+    grammar::LoadOptions lo;
+    lo.config_id = options_.config_id.value_or(short_hostname());
+    lo.hostname = hostname();
+    lo.all_config = options_.all_config;
+    return load_config(options_.config_file, lo, policy);
+  }
+
+  bool write_pid_file() {
+    std::ofstream out(*options_.pid_file, std::ios::trunc);
+    out << ::getpid() << '\n';
+    if (!out) {
+      logs_.daemon->error("cannot write pid file {}", *options_.pid_file);
+      return false;
+    }
+    return true;
+  }
+
+  /// Spawns a long-lived coroutine; an exception escaping it is a fatal runtime error (exit 1).
+  void spawn(asio::awaitable<void> op, std::string what) {
+    asio::co_spawn(ctx_, std::move(op), [this, what = std::move(what)](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        logs_.daemon->critical("fatal error in {}: {}", what, ex.what());
+      }
+      exit_code_ = 1;
+      ctx_.stop();
+    });
+  }
+
+  asio::awaitable<void> signal_loop() {
+    for (;;) {
+      auto [ec, sig] = co_await signals_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      switch (sig) {
+      case SIGHUP:
+        reload();
+        break;
+      case SIGUSR1:
+        logs_.daemon->info("state {}", state_json());
+        break;
+      case SIGTERM:
+      case SIGINT:
+        logs_.daemon->info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        co_await stop_all();
+        signals_.cancel();
+        ctx_.stop();
+        co_return;
+      default:
+        break;
+      }
+    }
+  }
+
+  void reload() {
+    logs_.config->info("reloading configuration from {}", options_.config_file);
+    auto loaded = load(UnactedPolicy::error);
+    log_diagnostics(*logs_.config, loaded.diagnostics);
+    if (!loaded.config) {
+      ++reloads_failed_;
+      logs_.config->error("reload failed ({} error(s)); keeping the running configuration",
+                          loaded.diagnostics.error_count());
+      return;
+    }
+    config_ = loaded.config;
+    for (auto& s : subsystems_) s->reload(config_);
+    ++reloads_ok_;
+    logs_.config->info("configuration reloaded: {} vrrp instance(s), {} virtual server(s)",
+                       config_->vrrp_instances.size(), config_->virtual_servers.size());
+  }
+
+  asio::awaitable<void> stop_all() {
+    for (auto& s : subsystems_) {
+      asio::steady_timer timer(ctx_, stop_timeout);
+      auto result = co_await (s->stop() || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+      if (result.index() == 1)
+        logs_.daemon->warn("{} did not stop within {} s", s->name(), stop_timeout.count());
+    }
+  }
+
+  std::string state_json() const {
+    core::Json j;
+    j.begin_object();
+    j.key("vigild").begin_object();
+    j.key("version").value(VIGIL_VERSION);
+    j.key("pid").value(static_cast<long long>(::getpid()));
+    j.key("config_file").value(options_.config_file);
+    j.key("router_id").value(config_->global_defs.router_id);
+    j.key("uptime_s")
+        .value(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    j.key("reloads_ok").value(static_cast<long long>(reloads_ok_));
+    j.key("reloads_failed").value(static_cast<long long>(reloads_failed_));
+    j.key("vrrp_instances").value(static_cast<long long>(config_->vrrp_instances.size()));
+    j.key("virtual_servers").value(static_cast<long long>(config_->virtual_servers.size()));
+    j.end_object();
+    for (const auto& s : subsystems_) j.key(std::string(s->name())).raw(s->state_json());
+    j.end_object();
+    return j.str();
+  }
+
+  const Options& options_;
+  const Logs& logs_;
+  asio::io_context ctx_{1};
+  asio::signal_set signals_{ctx_};
+  core::config::ConfigPtr config_;
+  std::vector<std::unique_ptr<Subsystem>> subsystems_;
+  std::chrono::steady_clock::time_point started_{};
+  std::size_t reloads_ok_ = 0;
+  std::size_t reloads_failed_ = 0;
+  int exit_code_ = 0;
+};
+
+} // namespace
+
+int run_daemon(const Options& options, const Logs& logs) {
+  App app(options, logs);
+  return app.run();
+}
+
+} // namespace vigil::daemon

@@ -1,0 +1,30 @@
+#pragma once
+// vigild's command line, keeping keepalived users' habits. Pure: parses argv into Options.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vigil::daemon {
+
+enum class Mode { run, config_test, dump_config, help, version };
+
+struct Options {
+  Mode mode = Mode::run;
+  std::string config_file = "/etc/keepalived/keepalived.conf";
+  std::string log_level = "info";
+  std::optional<std::string> config_id; ///< default: the short host name
+  bool all_config = false;
+  std::optional<std::string> pid_file;
+};
+
+struct CliResult {
+  std::optional<Options> options; ///< unset: bad usage
+  std::string error;              ///< why, for the usage message
+};
+
+CliResult parse_cli(const std::vector<std::string>& args);
+
+std::string usage();
+std::string version_text();
+
+} // namespace vigil::daemon

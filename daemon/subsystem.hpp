@@ -1,0 +1,27 @@
+#pragma once
+// What the daemon runs: one Subsystem per domain (VRRP, checkers, IPVS), each driving its pure
+// core from coroutines on the single io_context. Included only by daemon translation units.
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/config/config.hpp"
+
+namespace vigil::daemon {
+
+class Subsystem {
+public:
+  virtual ~Subsystem() = default;
+  virtual std::string_view name() const = 0;
+  /// Starts from `config`; spawns its coroutines on the io_context it was built with.
+  virtual void start(const core::config::ConfigPtr& config) = 0;
+  /// Moves to `next` in place: unchanged objects keep running untouched.
+  virtual void reload(const core::config::ConfigPtr& next) = 0;
+  /// Graceful stop (priority-0 adverts, VIP removal, ...); the caller bounds it with a timeout.
+  virtual boost::asio::awaitable<void> stop() = 0;
+  /// The subsystem's state as a JSON value (for SIGUSR1 and the status endpoint).
+  virtual std::string state_json() const = 0;
+};
+
+} // namespace vigil::daemon

@@ -1,0 +1,37 @@
+#pragma once
+// The public face of the grammar library: keepalived.conf text -> immutable Config.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/diagnostic.hpp"
+
+namespace vigil::grammar {
+
+struct LoadOptions {
+  std::string config_id;   ///< for `@ID` lines (keepalived -i; default: the short host name)
+  std::string hostname;    ///< default router_id, smtp_helo_name, email sender
+  bool all_config = false; ///< `-e`: an include matching nothing is an error
+};
+
+/// A keyword the model accepts but this vigild build does not act on yet.
+struct Unacted {
+  core::SourcePos pos;
+  std::string source_line;
+  std::string keyword;
+  std::string block; ///< enclosing block keyword ("" at the top level)
+};
+
+struct LoadResult {
+  /// Set only when there are no errors.
+  core::config::ConfigPtr config;
+  core::Diagnostics diagnostics;
+  std::vector<Unacted> unacted;
+  bool file_unreadable = false; ///< the top file could not be read (`-t` exit code 4)
+};
+
+LoadResult load_file(const std::string& path, const LoadOptions& options);
+LoadResult load_text(std::string_view text, const std::string& name, const LoadOptions& options);
+
+} // namespace vigil::grammar

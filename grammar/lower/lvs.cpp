@@ -1,0 +1,811 @@
+// virtual_server_group, virtual_server, real_server, the checkers and SSL, plus validation.
+// Settings flow down: virtual server -> real server -> checker; the loader resolves them so
+// every checker in the model carries its effective values.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "grammar/lower/lower.hpp"
+#include "grammar/lower/registry.hpp"
+
+namespace vigil::grammar::lower {
+namespace {
+
+using namespace std::chrono_literals;
+using core::config::Checker;
+using core::config::CheckerKind;
+using core::config::Config;
+using core::config::Forwarding;
+using core::config::RealServer;
+using core::config::UrlSpec;
+using core::config::VirtualServer;
+
+/// Settings a virtual server passes to its real servers and a real server to its checkers.
+struct Inherit {
+  std::optional<Micros> delay_loop;
+  std::optional<Micros> connect_timeout;
+  std::optional<Micros> delay_before_retry;
+  std::optional<Micros> warmup;
+  std::optional<std::uint32_t> retry;
+  std::optional<bool> alpha;
+  std::optional<bool> inhibit_on_failure;
+  std::optional<bool> smtp_alert;
+  std::optional<std::string> virtualhost;
+
+  /// This level's values, falling back to `parent`'s.
+  Inherit over(const Inherit& parent) const {
+    Inherit r = *this;
+    if (!r.delay_loop) r.delay_loop = parent.delay_loop;
+    if (!r.connect_timeout) r.connect_timeout = parent.connect_timeout;
+    if (!r.delay_before_retry) r.delay_before_retry = parent.delay_before_retry;
+    if (!r.warmup) r.warmup = parent.warmup;
+    if (!r.retry) r.retry = parent.retry;
+    if (!r.alpha) r.alpha = parent.alpha;
+    if (!r.inhibit_on_failure) r.inhibit_on_failure = parent.inhibit_on_failure;
+    if (!r.smtp_alert) r.smtp_alert = parent.smtp_alert;
+    if (!r.virtualhost) r.virtualhost = parent.virtualhost;
+    return r;
+  }
+};
+
+constexpr Micros max_timer = std::chrono::hours(24);
+
+/// The inheritable keywords, shared by the three levels' tables.
+template <class D> void set_inherit(Ctx& c, const Statement& s, D& d) {
+  Inherit& in = d.inherit;
+  const std::string& k = s.keyword.text;
+  if (k == "delay_loop")
+    c.set_seconds(s, in.delay_loop, 1ms, max_timer);
+  else if (k == "connect_timeout")
+    c.set_seconds(s, in.connect_timeout, 1ms, max_timer);
+  else if (k == "delay_before_retry")
+    c.set_seconds(s, in.delay_before_retry, 0s, max_timer);
+  else if (k == "warmup")
+    c.set_seconds(s, in.warmup, 0s, max_timer);
+  else if (k == "retry" || k == "nb_get_retry") {
+    std::uint32_t v = 0;
+    std::size_t before = c.error_count();
+    c.set(s, v, 0, 1000000);
+    if (c.error_count() == before) in.retry = v;
+  } else if (k == "alpha")
+    c.set_flag(s, in.alpha);
+  else if (k == "inhibit_on_failure")
+    c.set_flag(s, in.inhibit_on_failure);
+  else if (k == "smtp_alert")
+    c.set_flag(s, in.smtp_alert);
+  else if (k == "virtualhost")
+    c.set_string(s, in.virtualhost);
+}
+
+std::optional<Forwarding> forwarding(Ctx& c, const Statement& s) {
+  if (!c.args(s, 1, 6)) return std::nullopt;
+  Forwarding f;
+  const std::string& m = s.args[0].text;
+  if (m == "NAT")
+    f.method = core::config::LvsMethod::nat;
+  else if (m == "DR")
+    f.method = core::config::LvsMethod::dr;
+  else if (m == "TUN")
+    f.method = core::config::LvsMethod::tun;
+  else {
+    c.error(s.args[0], "'" + s.keyword.text + "' must be NAT, DR or TUN, not '" + m + "'");
+    return std::nullopt;
+  }
+  for (std::size_t i = 1; i < s.args.size(); ++i) {
+    const Word& a = s.args[i];
+    if (f.method != core::config::LvsMethod::tun) {
+      c.error(a, "options after '" + m + "' apply to TUN only");
+      return std::nullopt;
+    }
+    if (a.text == "type" && i + 1 < s.args.size()) {
+      const std::string& t = s.args[++i].text;
+      if (t == "ipip")
+        f.tunnel_type = core::config::TunnelType::ipip;
+      else if (t == "gre")
+        f.tunnel_type = core::config::TunnelType::gre;
+      else if (t == "gue") {
+        f.tunnel_type = core::config::TunnelType::gue;
+        if (i + 2 < s.args.size() && s.args[i + 1].text == "port") {
+          auto p = c.integer(s.args[i + 2], "port", 1, 65535);
+          if (!p) return std::nullopt;
+          f.tunnel_port = std::uint16_t(*p);
+          i += 2;
+        } else {
+          c.error(s.args[i], "tunnel type 'gue' needs 'port N'");
+          return std::nullopt;
+        }
+      } else {
+        c.error(s.args[i], "tunnel type must be ipip, gue or gre, not '" + t + "'");
+        return std::nullopt;
+      }
+    } else if (a.text == "nocsum" || a.text == "csum" || a.text == "remcsum") {
+      f.tunnel_csum = a.text == "nocsum" ? core::config::TunnelCsum::nocsum
+                      : a.text == "csum" ? core::config::TunnelCsum::csum
+                                         : core::config::TunnelCsum::remcsum;
+    } else {
+      c.error(a, "unknown tunnel option '" + a.text + "'");
+      return std::nullopt;
+    }
+  }
+  if (f.tunnel_csum != core::config::TunnelCsum::nocsum &&
+      f.tunnel_type == core::config::TunnelType::ipip) {
+    c.error(s.args[0], "tunnel checksum options need 'type gue' or 'type gre'");
+    return std::nullopt;
+  }
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// url { } and checkers
+
+std::optional<std::vector<core::config::StatusRange>> status_codes(Ctx& c, const Statement& s) {
+  if (!c.args(s, 1, SIZE_MAX)) return std::nullopt;
+  std::vector<core::config::StatusRange> out;
+  for (const Word& a : s.args) {
+    auto dash = a.text.find('-');
+    Word first = a;
+    first.text = a.text.substr(0, dash);
+    auto lo = c.integer(first, "status_code", 100, 599);
+    if (!lo) return std::nullopt;
+    long long hi = *lo;
+    if (dash != std::string::npos) {
+      Word last = a;
+      last.text = a.text.substr(dash + 1);
+      auto h = c.integer(last, "status_code", 100, 599);
+      if (!h) return std::nullopt;
+      if (*h < *lo) {
+        c.error(a, "status code range '" + a.text + "' ends before it starts");
+        return std::nullopt;
+      }
+      hi = *h;
+    }
+    out.push_back({std::uint16_t(*lo), std::uint16_t(hi)});
+  }
+  return out;
+}
+
+const Keyword<UrlSpec> url_table[] = {
+    {"path", [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_string(s, u.path); }},
+    {"digest",
+     [](Ctx& c, const Statement& s, UrlSpec& u) {
+       if (!c.args(s, 1, 1)) return;
+       std::string d = s.args[0].text;
+       bool hex = d.size() == 32 && std::all_of(d.begin(), d.end(), [](char ch) {
+                    return std::isxdigit(static_cast<unsigned char>(ch));
+                  });
+       if (!hex) {
+         c.error(s.args[0], "'digest' must be 32 hexadecimal digits (an MD5 from genhash)");
+         return;
+       }
+       std::transform(d.begin(), d.end(), d.begin(),
+                      [](unsigned char ch) { return char(std::tolower(ch)); });
+       u.digest = d;
+     }},
+    {"status_code",
+     [](Ctx& c, const Statement& s, UrlSpec& u) {
+       if (auto v = status_codes(c, s)) u.status_code = std::move(*v);
+     }},
+    {"virtualhost", [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_string(s, u.virtualhost); }},
+    {"regex", [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_string(s, u.regex); }},
+    {"regex_no_match",
+     [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_flag(s, u.regex_no_match); }},
+};
+
+struct CheckerDraft {
+  Checker& k;
+  Inherit inherit;
+  bool have_misc_path = false;
+};
+
+bool only_for(Ctx& c, const Statement& s, const CheckerDraft& d,
+              std::initializer_list<CheckerKind> kinds) {
+  if (std::find(kinds.begin(), kinds.end(), d.k.kind) != kinds.end()) return true;
+  c.error(s.keyword, "'" + s.keyword.text + "' is not valid in this checker",
+          "it applies to " + std::string(kinds.size() == 1 && *kinds.begin() == CheckerKind::misc_check
+                                             ? "MISC_CHECK"
+                                         : kinds.size() == 1 && *kinds.begin() == CheckerKind::smtp_check
+                                             ? "SMTP_CHECK"
+                                         : kinds.size() == 1 ? "SSL_GET"
+                                                             : "HTTP_GET and SSL_GET"));
+  return false;
+}
+
+constexpr std::initializer_list<CheckerKind> http_kinds{CheckerKind::http_get, CheckerKind::ssl_get};
+constexpr std::initializer_list<CheckerKind> connecting_kinds{
+    CheckerKind::http_get, CheckerKind::ssl_get, CheckerKind::tcp_check, CheckerKind::smtp_check};
+
+const Keyword<CheckerDraft> checker_table[] = {
+    {"connect_ip",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, connecting_kinds)) c.set_ip(s, d.k.connect_ip);
+     }},
+    {"connect_port",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1)) return;
+       if (auto p = c.integer(s.args[0], "connect_port", 1, 65535)) d.k.connect_port = std::uint16_t(*p);
+     }},
+    {"bindto",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, connecting_kinds)) c.set_ip(s, d.k.bindto);
+     }},
+    {"bind_port",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1)) return;
+       if (auto p = c.integer(s.args[0], "bind_port", 1, 65535)) d.k.bind_port = std::uint16_t(*p);
+     }},
+    {"bind_if",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, connecting_kinds)) c.set_string(s, d.k.bind_if);
+     }},
+    {"fwmark",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1)) return;
+       if (auto v = c.integer(s.args[0], "fwmark", 0, 0xFFFFFFFFLL)) d.k.fwmark = std::uint32_t(*v);
+     }},
+    {"connect_timeout", set_inherit<CheckerDraft>},
+    {"retry", set_inherit<CheckerDraft>},
+    {"nb_get_retry",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, http_kinds)) return;
+       c.warning(s.keyword, "'nb_get_retry' is deprecated; use 'retry'");
+       set_inherit(c, s, d);
+     }},
+    {"delay_before_retry", set_inherit<CheckerDraft>},
+    {"warmup", set_inherit<CheckerDraft>},
+    {"delay_loop", set_inherit<CheckerDraft>},
+    {"alpha", set_inherit<CheckerDraft>},
+    {"log_all_failures",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) { c.set_flag(s, d.k.log_all_failures); }},
+    {"http_protocol",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, http_kinds) || !c.args(s, 1, 1)) return;
+       const std::string& p = s.args[0].text;
+       if (p == "1.0")
+         d.k.http_protocol = core::config::HttpProtocol::http_1_0;
+       else if (p == "1.0C" || p == "1.0c")
+         d.k.http_protocol = core::config::HttpProtocol::http_1_0c;
+       else if (p == "1.1")
+         d.k.http_protocol = core::config::HttpProtocol::http_1_1;
+       else
+         c.error(s.args[0], "'http_protocol' must be 1.0, 1.0C or 1.1, not '" + p + "'");
+     }},
+    {"virtualhost",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, http_kinds)) set_inherit(c, s, d);
+     }},
+    {"fast_recovery",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, http_kinds)) c.set_flag(s, d.k.fast_recovery);
+     }},
+    {"enable_sni",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, {CheckerKind::ssl_get})) c.set_flag(s, d.k.enable_sni);
+     }},
+    {"url",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, http_kinds)) return;
+       if (!s.args.empty()) c.error(s.args[0], "'url' takes no arguments");
+       UrlSpec u;
+       u.where = c.where(s.keyword);
+       lower_block<UrlSpec>(c, s, url_table, u, "url");
+       if (u.path.empty()) {
+         c.error(s.keyword, "'url' needs a 'path'");
+         return;
+       }
+       if (u.path.front() != '/') c.warning(s.keyword, "url path '" + u.path + "' does not start with '/'");
+       if (u.status_code.empty()) u.status_code.push_back({200, 299});
+       d.k.urls.push_back(std::move(u));
+     },
+     Shape::block},
+    {"helo_name",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, {CheckerKind::smtp_check})) c.set_string(s, d.k.helo_name);
+     }},
+    {"misc_path",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, {CheckerKind::misc_check})) return;
+       c.set_command(s, d.k.misc_path);
+       d.have_misc_path = d.k.misc_path.has_value();
+     }},
+    {"misc_timeout",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, {CheckerKind::misc_check})) c.set_seconds(s, d.k.misc_timeout, 1ms, max_timer);
+     }},
+    {"misc_dynamic",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, {CheckerKind::misc_check})) c.set_flag(s, d.k.misc_dynamic);
+     }},
+    {"user",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, {CheckerKind::misc_check}) || !c.args(s, 1, 2)) return;
+       if (!d.k.misc_path) d.k.misc_path = core::config::Command{};
+       core::config::RunAs ra{s.args[0].text, {}};
+       if (s.args.size() == 2) ra.group = s.args[1].text;
+       d.k.misc_path->run_as = std::move(ra);
+     }},
+};
+
+// ---------------------------------------------------------------------------------------------
+// real_server
+
+struct RsDraft {
+  RealServer& rs;
+  Inherit inherit;
+  const Inherit& parent;
+  std::optional<Forwarding> forwarding;
+};
+
+void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
+  static constexpr std::pair<std::string_view, CheckerKind> kinds[] = {
+      {"HTTP_GET", CheckerKind::http_get},    {"SSL_GET", CheckerKind::ssl_get},
+      {"TCP_CHECK", CheckerKind::tcp_check},  {"SMTP_CHECK", CheckerKind::smtp_check},
+      {"MISC_CHECK", CheckerKind::misc_check}};
+  Checker k;
+  for (const auto& [n, kind] : kinds)
+    if (s.keyword.text == n) k.kind = kind;
+  if (!s.args.empty()) c.error(s.args[0], "'" + s.keyword.text + "' takes no arguments");
+  k.where = c.where(s.keyword);
+  CheckerDraft cd{k, {}, false};
+  lower_block<CheckerDraft>(c, s, checker_table, cd, s.keyword.text);
+  Inherit eff = cd.inherit.over(d.inherit.over(d.parent));
+  bool http = k.kind == CheckerKind::http_get || k.kind == CheckerKind::ssl_get;
+  k.delay_loop = eff.delay_loop.value_or(60s);
+  k.connect_timeout = eff.connect_timeout.value_or(5s);
+  k.retry = eff.retry.value_or(k.kind == CheckerKind::misc_check ? 0 : 1);
+  k.delay_before_retry = eff.delay_before_retry.value_or(http ? 3s : 1s);
+  k.warmup = eff.warmup;
+  k.alpha = eff.alpha.value_or(false);
+  if (http) {
+    k.virtualhost = eff.virtualhost;
+    for (auto& u : k.urls)
+      if (!u.virtualhost) u.virtualhost = eff.virtualhost;
+    if (k.urls.empty()) c.error(s.keyword, "'" + s.keyword.text + "' needs at least one 'url'");
+  }
+  if (k.kind == CheckerKind::misc_check && !cd.have_misc_path)
+    c.error(s.keyword, "MISC_CHECK needs a 'misc_path'");
+  if (k.kind == CheckerKind::misc_check && !k.misc_timeout) k.misc_timeout = k.delay_loop;
+  if (k.connect_ip && k.connect_ip->family() != d.rs.address.family() &&
+      d.forwarding.value_or(Forwarding{}).method != core::config::LvsMethod::tun)
+    c.warning(s.keyword, "checker connect_ip family differs from the real server's");
+  d.rs.checkers.push_back(std::move(k));
+}
+
+const Keyword<RsDraft> rs_table[] = {
+    {"weight",
+     [](Ctx& c, const Statement& s, RsDraft& d) { c.set(s, d.rs.weight, 0, 65535); }},
+    {"lvs_method",
+     [](Ctx& c, const Statement& s, RsDraft& d) {
+       if (auto f = forwarding(c, s)) d.forwarding = *f;
+     }},
+    {"inhibit_on_failure", set_inherit<RsDraft>},
+    {"notify_up", [](Ctx& c, const Statement& s, RsDraft& d) { c.set_command(s, d.rs.notify_up); }},
+    {"notify_down",
+     [](Ctx& c, const Statement& s, RsDraft& d) { c.set_command(s, d.rs.notify_down); }},
+    {"uthreshold",
+     [](Ctx& c, const Statement& s, RsDraft& d) {
+       if (!c.args(s, 1, 1)) return;
+       if (auto v = c.integer(s.args[0], "uthreshold", 0, 0xFFFFFFFFLL)) d.rs.uthreshold = std::uint32_t(*v);
+     }},
+    {"lthreshold",
+     [](Ctx& c, const Statement& s, RsDraft& d) {
+       if (!c.args(s, 1, 1)) return;
+       if (auto v = c.integer(s.args[0], "lthreshold", 0, 0xFFFFFFFFLL)) d.rs.lthreshold = std::uint32_t(*v);
+     }},
+    {"smtp_alert", set_inherit<RsDraft>},
+    {"virtualhost", set_inherit<RsDraft>},
+    {"alpha", set_inherit<RsDraft>},
+    {"connect_timeout", set_inherit<RsDraft>},
+    {"retry", set_inherit<RsDraft>},
+    {"delay_before_retry", set_inherit<RsDraft>},
+    {"warmup", set_inherit<RsDraft>},
+    {"delay_loop", set_inherit<RsDraft>},
+    {"HTTP_GET", lower_checker, Shape::block, Phase::second},
+    {"SSL_GET", lower_checker, Shape::block, Phase::second},
+    {"TCP_CHECK", lower_checker, Shape::block, Phase::second},
+    {"SMTP_CHECK", lower_checker, Shape::block, Phase::second},
+    {"MISC_CHECK", lower_checker, Shape::block, Phase::second},
+};
+
+// ---------------------------------------------------------------------------------------------
+// virtual_server
+
+struct VsDraft {
+  VirtualServer& vs;
+  Inherit inherit;
+  std::optional<std::uint32_t> default_weight;
+  std::optional<core::Family> ip_family;
+  bool protocol_set = false;
+  const Word* granularity_at = nullptr;
+};
+
+void lower_real_server(Ctx& c, const Statement& s, VsDraft& d) {
+  RealServer rs;
+  rs.where = c.where(s.keyword);
+  if (!c.args(s, 1, 2)) return;
+  auto a = c.ip(s.args[0], "real_server");
+  if (!a) return;
+  rs.address = *a;
+  if (s.args.size() == 2) {
+    auto p = c.port(s.args[1], "real_server port");
+    if (!p) return;
+    rs.port = *p;
+  } else {
+    rs.port = d.vs.port;
+  }
+  rs.weight = d.default_weight.value_or(1);
+  RsDraft rd{rs, {}, d.inherit, {}};
+  lower_block<RsDraft>(c, s, rs_table, rd, "real_server");
+  Inherit eff = rd.inherit.over(d.inherit);
+  rs.forwarding = rd.forwarding.value_or(d.vs.forwarding);
+  rs.inhibit_on_failure = eff.inhibit_on_failure.value_or(false);
+  rs.smtp_alert = eff.smtp_alert.value_or(false);
+  rs.alpha = eff.alpha.value_or(false);
+  d.vs.real_servers.push_back(std::move(rs));
+}
+
+bool set_sched(Ctx& c, const Statement& s, VsDraft& d) {
+  static constexpr std::string_view scheds[] = {"rr",  "wrr", "lc", "wlc",   "lblc", "sh", "mh",
+                                                "dh",  "fo",  "ovf", "lblcr", "sed",  "nq", "twos"};
+  if (!c.args(s, 1, 1)) return false;
+  const std::string& n = s.args[0].text;
+  if (std::find(std::begin(scheds), std::end(scheds), n) == std::end(scheds)) {
+    std::string_view best;
+    std::size_t bd = SIZE_MAX;
+    for (auto sc : scheds)
+      if (auto e = edit_distance(n, sc); e < bd) bd = e, best = sc;
+    c.error(s.args[0], "unknown scheduler '" + n + "'",
+            bd <= 1 ? "did you mean '" + std::string(best) + "'?"
+                    : "schedulers are rr wrr lc wlc lblc lblcr sh mh dh fo ovf sed nq twos");
+    return false;
+  }
+  d.vs.lvs_sched = n;
+  return true;
+}
+
+const Keyword<VsDraft> vs_table[] = {
+    {"delay_loop", set_inherit<VsDraft>},
+    {"lvs_sched", [](Ctx& c, const Statement& s, VsDraft& d) { set_sched(c, s, d); }},
+    {"lb_algo", [](Ctx& c, const Statement& s, VsDraft& d) { set_sched(c, s, d); }},
+    {"lvs_method",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (auto f = forwarding(c, s)) d.vs.forwarding = *f;
+     }},
+    {"lb_kind",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (auto f = forwarding(c, s)) d.vs.forwarding = *f;
+     }},
+    {"persistence_timeout",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (!c.args(s, 0, 1)) return;
+       if (s.args.empty()) {
+         d.vs.persistence_timeout = 360;
+         return;
+       }
+       if (auto v = c.integer(s.args[0], "persistence_timeout", 1, 0x7FFFFFFF))
+         d.vs.persistence_timeout = std::uint32_t(*v);
+     }},
+    {"persistence_granularity",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       c.set_ip(s, d.vs.persistence_granularity);
+       if (!s.args.empty()) d.granularity_at = &s.args[0];
+     }},
+    {"persistence_engine",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (!c.args(s, 1, 1)) return;
+       if (s.args[0].text != "sip")
+         c.error(s.args[0], "the only persistence engine is 'sip'");
+       else
+         d.vs.persistence_engine = "sip";
+     }},
+    {"protocol",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (!c.args(s, 1, 1)) return;
+       const std::string& p = s.args[0].text;
+       if (p == "TCP" || p == "tcp")
+         d.vs.protocol = core::config::Protocol::tcp;
+       else if (p == "UDP" || p == "udp")
+         d.vs.protocol = core::config::Protocol::udp;
+       else if (p == "SCTP" || p == "sctp")
+         d.vs.protocol = core::config::Protocol::sctp;
+       else {
+         c.error(s.args[0], "'protocol' must be TCP, UDP or SCTP, not '" + p + "'");
+         return;
+       }
+       d.protocol_set = true;
+     }},
+    {"ip_family",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (!c.args(s, 1, 1)) return;
+       if (s.args[0].text == "inet")
+         d.ip_family = core::Family::inet;
+       else if (s.args[0].text == "inet6")
+         d.ip_family = core::Family::inet6;
+       else
+         c.error(s.args[0], "'ip_family' must be inet or inet6");
+     }},
+    {"ha_suspend", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.ha_suspend); }},
+    {"smtp_alert",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       c.set_flag(s, d.vs.smtp_alert);
+       d.inherit.smtp_alert = d.vs.smtp_alert;
+     }},
+    {"virtualhost",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       set_inherit(c, s, d);
+       d.vs.virtualhost = d.inherit.virtualhost;
+     }},
+    {"alpha",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       set_inherit(c, s, d);
+       d.vs.alpha = d.inherit.alpha.value_or(false);
+     }},
+    {"omega", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.omega); }},
+    {"quorum", [](Ctx& c, const Statement& s, VsDraft& d) { c.set(s, d.vs.quorum, 1, 0x7FFFFFFF); }},
+    {"hysteresis",
+     [](Ctx& c, const Statement& s, VsDraft& d) { c.set(s, d.vs.hysteresis, 0, 0x7FFFFFFF); }},
+    {"quorum_up", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_command(s, d.vs.quorum_up); }},
+    {"quorum_down",
+     [](Ctx& c, const Statement& s, VsDraft& d) { c.set_command(s, d.vs.quorum_down); }},
+    {"sorry_server",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (!c.args(s, 1, 2)) return;
+       auto a = c.ip(s.args[0], "sorry_server");
+       if (!a) return;
+       d.vs.sorry_server = *a;
+       d.vs.sorry_server_port = d.vs.port;
+       if (s.args.size() == 2)
+         if (auto p = c.port(s.args[1], "sorry_server port")) d.vs.sorry_server_port = *p;
+     }},
+    {"sorry_server_inhibit",
+     [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.sorry_server_inhibit); }},
+    {"sorry_server_lvs_method",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (auto f = forwarding(c, s)) d.vs.sorry_server_lvs_method = *f;
+     }},
+    {"connect_timeout", set_inherit<VsDraft>},
+    {"retry", set_inherit<VsDraft>},
+    {"delay_before_retry", set_inherit<VsDraft>},
+    {"warmup", set_inherit<VsDraft>},
+    {"inhibit_on_failure", set_inherit<VsDraft>},
+    {"weight",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       std::uint32_t w = 1;
+       std::size_t before = c.error_count();
+       c.set(s, w, 0, 65535);
+       if (c.error_count() == before) d.default_weight = w;
+     }},
+    {"ops", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.ops); }},
+    {"flag-1", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_1); }},
+    {"flag-2", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_2); }},
+    {"flag-3", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_3); }},
+    {"sh-fallback", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_1); }},
+    {"sh-port", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_2); }},
+    {"mh-fallback", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_1); }},
+    {"mh-port", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_2); }},
+    {"real_server", lower_real_server, Shape::block, Phase::second},
+};
+
+// ---------------------------------------------------------------------------------------------
+// virtual_server_group
+
+std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
+  core::config::VsgEntry e;
+  e.where = c.where(line.keyword);
+  if (line.has_block) {
+    c.no_block(line);
+    return std::nullopt;
+  }
+  if (line.keyword.text == "fwmark") {
+    if (!c.args(line, 1, 2)) return std::nullopt;
+    auto m = c.integer(line.args[0], "fwmark", 1, 0xFFFFFFFFLL);
+    if (!m) return std::nullopt;
+    e.fwmark = std::uint32_t(*m);
+    if (line.args.size() == 2) {
+      if (line.args[1].text == "inet")
+        e.family = core::Family::inet;
+      else if (line.args[1].text == "inet6")
+        e.family = core::Family::inet6;
+      else {
+        c.error(line.args[1], "fwmark family must be inet or inet6");
+        return std::nullopt;
+      }
+    }
+    return e;
+  }
+  if (!c.args(line, 0, 1)) return std::nullopt;
+  const std::string& t = line.keyword.text;
+  auto slash = t.find('/');
+  auto dash = t.find('-');
+  if (slash != std::string::npos) {
+    auto p = c.prefix(line.keyword, "virtual_server_group");
+    if (!p) return std::nullopt;
+    // The range covers the prefix's addresses.
+    std::array<std::uint8_t, 16> lo{}, hi{};
+    std::copy(p->address.data(), p->address.data() + p->address.size(), lo.begin());
+    hi = lo;
+    for (unsigned bit = p->length; bit < p->address.size() * 8; ++bit) {
+      lo[bit / 8] &= std::uint8_t(~(0x80u >> (bit % 8)));
+      hi[bit / 8] |= std::uint8_t(0x80u >> (bit % 8));
+    }
+    e.first = core::IpAddress::from_bytes(p->address.family(), lo.data());
+    e.last = core::IpAddress::from_bytes(p->address.family(), hi.data());
+  } else if (dash != std::string::npos) {
+    auto first = core::IpAddress::parse(t.substr(0, dash));
+    if (!first) {
+      c.error(line.keyword, "'" + t + "' is not an address range");
+      return std::nullopt;
+    }
+    std::string tail = t.substr(dash + 1);
+    auto last = core::IpAddress::parse(tail);
+    if (!last) {
+      // IP-N: the last octet (IPv4) or last group (IPv6) of the range's end.
+      Word w = line.keyword;
+      w.text = tail;
+      auto n = c.integer(w, "range end", 0, first->is_v4() ? 255 : 0xFFFF);
+      if (!n) return std::nullopt;
+      std::array<std::uint8_t, 16> b{};
+      std::copy(first->data(), first->data() + first->size(), b.begin());
+      if (first->is_v4())
+        b[3] = std::uint8_t(*n);
+      else
+        b[14] = std::uint8_t(*n >> 8), b[15] = std::uint8_t(*n);
+      last = core::IpAddress::from_bytes(first->family(), b.data());
+    }
+    if (last->family() != first->family() || *last < *first) {
+      c.error(line.keyword, "address range '" + t + "' is empty or mixes families");
+      return std::nullopt;
+    }
+    e.first = *first;
+    e.last = *last;
+  } else {
+    auto a = c.ip(line.keyword, "virtual_server_group");
+    if (!a) return std::nullopt;
+    e.first = e.last = *a;
+  }
+  if (!line.args.empty()) {
+    auto p = c.port(line.args[0], "port");
+    if (!p) return std::nullopt;
+    e.port = *p;
+  }
+  return e;
+}
+
+} // namespace
+
+void lower_virtual_server_group(Ctx& c, const Statement& s, Config& cfg) {
+  core::config::VirtualServerGroup g;
+  if (!c.args(s, 1, 1)) return;
+  g.name = s.args[0].text;
+  g.where = c.where(s.keyword);
+  for (const Statement& line : s.children)
+    if (auto e = vsg_entry(c, line)) g.entries.push_back(std::move(*e));
+  if (g.entries.empty()) c.error(s.keyword, "virtual_server_group '" + g.name + "' is empty");
+  cfg.virtual_server_groups.push_back(std::move(g));
+}
+
+void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
+  VirtualServer vs;
+  vs.where = c.where(s.keyword);
+  if (!c.args(s, 1, 2)) return;
+  const Word& a0 = s.args[0];
+  if (a0.text == "fwmark" || a0.text == "group") {
+    if (s.args.size() != 2) {
+      c.error(a0, "'virtual_server " + a0.text + "' needs a " +
+                      (a0.text == "fwmark" ? "mark number" : "group name"));
+      return;
+    }
+    if (a0.text == "fwmark") {
+      vs.kind = core::config::VsKind::fwmark;
+      auto m = c.integer(s.args[1], "fwmark", 1, 0xFFFFFFFFLL);
+      if (!m) return;
+      vs.fwmark = std::uint32_t(*m);
+    } else {
+      vs.kind = core::config::VsKind::group;
+      vs.group = s.args[1].text;
+    }
+  } else {
+    auto a = c.ip(a0, "virtual_server");
+    if (!a) return;
+    vs.address = *a;
+    vs.family = a->family();
+    if (s.args.size() == 2) {
+      auto p = c.port(s.args[1], "virtual_server port");
+      if (!p) return;
+      vs.port = *p;
+    }
+  }
+  VsDraft d{vs, {}, {}, {}, false, nullptr};
+  d.inherit.smtp_alert = cfg.global_defs.smtp_alert_checker || cfg.global_defs.smtp_alert;
+  vs.smtp_alert = *d.inherit.smtp_alert;
+  lower_block<VsDraft>(c, s, vs_table, d, "virtual_server");
+  if (!d.protocol_set && vs.kind != core::config::VsKind::fwmark)
+    c.warning(s.keyword, "virtual_server has no 'protocol'; vigil uses TCP",
+              "keepalived 2.2.7 falls back to UDP here; write 'protocol TCP' or 'protocol UDP'");
+  if (vs.kind != core::config::VsKind::address) {
+    if (d.ip_family)
+      vs.family = *d.ip_family;
+    else if (!vs.real_servers.empty())
+      vs.family = vs.real_servers.front().address.family();
+  } else if (d.ip_family && *d.ip_family != vs.family) {
+    c.error(s.keyword, "'ip_family' contradicts the virtual server's address");
+  }
+  if (vs.kind == core::config::VsKind::address && vs.port == 0 && !vs.persistence_timeout)
+    c.error(s.keyword, "a virtual server without a port must be persistent",
+            "add a port or 'persistence_timeout'");
+  if (vs.persistence_granularity && !vs.persistence_timeout)
+    c.error(*d.granularity_at, "'persistence_granularity' needs 'persistence_timeout'");
+  if (vs.persistence_granularity && vs.persistence_granularity->family() != vs.family)
+    c.error(*d.granularity_at, "'persistence_granularity' family differs from the service's");
+  if (vs.ops && vs.protocol != core::config::Protocol::udp)
+    c.error(s.keyword, "'ops' (one-packet scheduling) applies to UDP services only");
+  if (vs.sorry_server && vs.sorry_server->family() != vs.family &&
+      vs.sorry_server_lvs_method.value_or(vs.forwarding).method != core::config::LvsMethod::tun)
+    c.error(s.keyword, "sorry_server " + vs.sorry_server->to_string() +
+                           " is not of the virtual server's family");
+  cfg.virtual_servers.push_back(std::move(vs));
+}
+
+void lower_ssl(Ctx& c, const Statement& s, Config& cfg) {
+  if (cfg.ssl) c.error(s.keyword, "'SSL' is defined twice");
+  core::config::SslContext ssl;
+  for (const Statement& line : s.children) {
+    const std::string& k = line.keyword.text;
+    if (k == "password")
+      c.set_string(line, ssl.password);
+    else if (k == "ca")
+      c.set_string(line, ssl.ca);
+    else if (k == "certificate")
+      c.set_string(line, ssl.certificate);
+    else if (k == "key")
+      c.set_string(line, ssl.key);
+    else {
+      static constexpr std::string_view names[] = {"password", "ca", "certificate", "key"};
+      unknown_keyword(c, line, "SSL", names);
+    }
+  }
+  cfg.ssl = std::move(ssl);
+}
+
+void validate_lvs(Ctx& c, Config& cfg) {
+  std::map<std::string, const core::config::VirtualServerGroup*> groups;
+  for (const auto& g : cfg.virtual_server_groups) {
+    auto [it, fresh] = groups.emplace(g.name, &g);
+    if (!fresh)
+      c.error(g.where, "virtual_server_group '" + g.name + "' is defined twice",
+              "first defined at " + c.describe(it->second->where));
+  }
+  using Key = std::tuple<int, std::string, std::uint16_t, std::uint32_t, int>;
+  std::map<Key, const VirtualServer*> services;
+  for (auto& vs : cfg.virtual_servers) {
+    if (vs.kind == core::config::VsKind::group && !groups.count(vs.group))
+      c.error(vs.where, "virtual_server group '" + vs.group + "' is not a virtual_server_group");
+    Key k{int(vs.kind), vs.address ? vs.address->to_string() : vs.group, vs.port, vs.fwmark,
+          int(vs.protocol)};
+    auto [it, fresh] = services.emplace(k, &vs);
+    if (!fresh)
+      c.error(vs.where, "this virtual_server is defined twice",
+              "first defined at " + c.describe(it->second->where));
+    std::map<std::pair<core::IpAddress, std::uint16_t>, const RealServer*> seen;
+    for (const auto& rs : vs.real_servers) {
+      auto [rit, rfresh] = seen.emplace(std::make_pair(rs.address, rs.port), &rs);
+      if (!rfresh)
+        c.error(rs.where,
+                "real_server " + rs.address.to_string() + " port " + std::to_string(rs.port) +
+                    " appears twice in this virtual_server",
+                "first at " + c.describe(rit->second->where));
+      if (rs.address.family() != vs.family &&
+          rs.forwarding.method != core::config::LvsMethod::tun)
+        c.error(rs.where, "real_server " + rs.address.to_string() +
+                              " is not of the virtual server's family (only TUN may differ)");
+    }
+  }
+}
+
+void list_lvs_keywords(std::vector<KeywordHome>& out) {
+  list_names(vs_table, "virtual_server", out);
+  list_names(rs_table, "real_server", out);
+  list_names(checker_table, "checker", out);
+  list_names(url_table, "url", out);
+}
+
+} // namespace vigil::grammar::lower
