@@ -53,7 +53,7 @@ Json& Json::end_array() {
 
 Json& Json::key(std::string_view k) {
   before_value();
-  value(k);
+  write_string(k);
   out_ += pretty_ ? ": " : ":";
   after_key_ = true;
   return *this;
@@ -61,6 +61,11 @@ Json& Json::key(std::string_view k) {
 
 Json& Json::value(std::string_view s) {
   before_value();
+  write_string(s);
+  return *this;
+}
+
+void Json::write_string(std::string_view s) {
   out_ += '"';
   for (unsigned char c : s) {
     switch (c) {
@@ -80,7 +85,6 @@ Json& Json::value(std::string_view s) {
     }
   }
   out_ += '"';
-  return *this;
 }
 
 Json& Json::value(bool b) {

@@ -37,6 +37,7 @@ public:
 
 private:
   void before_value();
+  void write_string(std::string_view s);
   void newline();
 
   struct Level {

@@ -65,7 +65,7 @@ public:
     spawn(signal_loop(), "signal handler");
     for (auto& s : subsystems_) s->start(config_);
     started_ = std::chrono::steady_clock::now();
-    logs_.daemon->info("vigild {} ready: config {}, router_id {}, {} vrrp instance(s), {} "
+    logs_.daemon->info("vigild ready: version {}, config {}, router_id {}, {} vrrp instance(s), {} "
                        "virtual server(s)",
                        VIGIL_VERSION, options_.config_file, config_->global_defs.router_id,
                        config_->vrrp_instances.size(), config_->virtual_servers.size());

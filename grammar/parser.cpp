@@ -150,11 +150,11 @@ const auto on_bare = [](auto& ctx) {
 
 const auto on_open = [](auto& ctx) {
   auto& st = state(ctx);
-  st.open(&*x3::_where(ctx).begin());
+  st.open(&*x3::_attr(ctx).begin());
 };
 const auto on_close = [](auto& ctx) {
   auto& st = state(ctx);
-  st.close(&*x3::_where(ctx).begin());
+  st.close(&*x3::_attr(ctx).begin());
 };
 const auto on_eol = [](auto& ctx) { state(ctx).end_of_line(); };
 
@@ -171,7 +171,7 @@ const auto bare_word =
     x3::raw[(x3::char_ - blank - '\n' - brace - '"' - '\'') >>
             *(!(brace >> (blank | eol | x3::eoi)) >> (x3::char_ - blank - '\n'))];
 
-const auto item = x3::lit('{')[on_open] | x3::lit('}')[on_close] | dq_word[on_dq] |
+const auto item = x3::raw[x3::lit('{')][on_open] | x3::raw[x3::lit('}')][on_close] | dq_word[on_dq] |
                   sq_word[on_sq] | bare_word[on_bare];
 const auto file = *(+blank | eol[on_eol] | item) >> x3::eoi;
 

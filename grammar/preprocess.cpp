@@ -125,7 +125,7 @@ public:
   void run_file(const std::string& display_path, std::vector<std::string> lines,
                 const std::string& real_path) {
     std::uint32_t id = out_.map.add_file(display_path, std::move(lines));
-    stack_.push_back({real_path, dirname_of(display_path)});
+    stack_.push_back({real_path, display_path, dirname_of(display_path)});
     process_file(id);
     stack_.pop_back();
   }
@@ -133,6 +133,7 @@ public:
 private:
   struct Frame {
     std::string real_path;
+    std::string display_path;
     std::string dir;
   };
   struct Definition {
@@ -165,7 +166,7 @@ private:
 
       if (pending) {
         bool more = !text.empty() && text.back() == '\\';
-        if (more) text.remove_suffix(1);
+        if (more) text = rtrim(text.substr(0, text.size() - 1));
         std::size_t start = skip_blanks(text, 0);
         pending->second.lines.push_back(
             {Piece{std::string(text.substr(start)), origin.shifted(start)}});
@@ -208,7 +209,7 @@ private:
           Origin vorigin = origin.shifted(eq + 1 + vstart);
           value = value.substr(vstart);
           bool more = !value.empty() && value.back() == '\\';
-          if (more) value.remove_suffix(1);
+          if (more) value = rtrim(value.substr(0, value.size() - 1));
           Definition def;
           if (!more || !value.empty()) def.lines.push_back({Piece{std::string(value), vorigin}});
           if (more)
@@ -255,7 +256,7 @@ private:
       return;
     }
     std::string full = pattern;
-    if (full.front() != '/') full = stack_.back().dir + "/" + full;
+    if (full.front() != '/' && stack_.back().dir != ".") full = stack_.back().dir + "/" + full;
     glob_t g{};
     int rc = ::glob(full.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &g);
     std::vector<std::string> matches;
@@ -281,8 +282,8 @@ private:
                               [&](const Frame& f) { return f.real_path == real; });
       if (cyc != stack_.end()) {
         std::string chain;
-        for (auto it = cyc; it != stack_.end(); ++it) chain += it->real_path + " -> ";
-        chain += real;
+        for (auto it = cyc; it != stack_.end(); ++it) chain += it->display_path + " -> ";
+        chain += path;
         error(at, "include cycle: " + chain);
         continue;
       }
@@ -307,7 +308,9 @@ private:
     if (expand_seq(line, depth)) return;
     std::vector<Line> lines;
     lines.emplace_back();
+    expansion_failed_ = false;
     expand_vars(line, lines, depth);
+    if (expansion_failed_) return; // reported once; the half-expanded line would only add noise
     for (auto& l : lines) {
       std::string s = line_string(l);
       if (s.find("~SEQ") != std::string::npos && lines.size() > 1) {
@@ -476,8 +479,10 @@ private:
           gen.advance = false;
           out.back().push_back(Piece{*builtin, gen});
         } else if (depth >= max_expansion_depth) {
-          error(at, "variable '$" + name + "' expands into itself more than " +
-                        std::to_string(max_expansion_depth) + " times");
+          if (!expansion_failed_)
+            error(at, "variable '$" + name + "' expands into itself more than " +
+                          std::to_string(max_expansion_depth) + " times");
+          expansion_failed_ = true;
         } else {
           const auto lines = def->second.lines; // copy: expansion may redefine
           for (std::size_t k = 0; k < lines.size(); ++k) {
@@ -513,6 +518,7 @@ private:
   core::Diagnostics& diags_;
   Preprocessed out_;
   std::vector<Frame> stack_;
+  bool expansion_failed_ = false;
   std::map<std::string, Definition, std::less<>> vars_;
 };
 

@@ -33,6 +33,7 @@ struct LvsSyncDaemon {
   std::uint16_t port = 8848;
   std::optional<std::uint8_t> ttl;
   IpAddress group = IpAddress::v4(0xE0000051); // 224.0.0.81
+  Where where;
   bool operator==(const LvsSyncDaemon&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(LvsSyncDaemon, (), (interface, instance, id, maxlen, port, ttl, group))

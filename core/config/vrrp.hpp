@@ -80,6 +80,7 @@ BOOST_DESCRIBE_STRUCT(NotifyScripts, (),
 struct SyncGroup {
   std::string name;
   std::vector<std::string> group;
+  std::vector<Where> member_where; ///< where each member is named (diagnostics only)
   Trackers trackers;
   NotifyScripts notify;
   Where where;

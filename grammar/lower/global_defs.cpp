@@ -63,6 +63,7 @@ void lvs_sync_daemon(Ctx& c, const Statement& s, Draft& d) {
   if (!c.args(s, 1, SIZE_MAX)) return;
   core::config::LvsSyncDaemon sd;
   sd.interface = s.args[0].text;
+  sd.where = c.where(s.keyword);
   std::size_t i = 1;
   bool ok = true;
   auto value = [&](const Word& opt) -> const Word* {

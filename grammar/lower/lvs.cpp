@@ -416,6 +416,8 @@ struct VsDraft {
   std::optional<core::Family> ip_family;
   bool protocol_set = false;
   const Word* granularity_at = nullptr;
+  const Word* ops_at = nullptr;
+  const Word* sorry_at = nullptr;
 };
 
 void lower_real_server(Ctx& c, const Statement& s, VsDraft& d) {
@@ -551,6 +553,7 @@ const Keyword<VsDraft> vs_table[] = {
        if (!c.args(s, 1, 2)) return;
        auto a = c.ip(s.args[0], "sorry_server");
        if (!a) return;
+       d.sorry_at = &s.args[0];
        d.vs.sorry_server = *a;
        d.vs.sorry_server_port = d.vs.port;
        if (s.args.size() == 2)
@@ -574,7 +577,11 @@ const Keyword<VsDraft> vs_table[] = {
        c.set(s, w, 0, 65535);
        if (c.error_count() == before) d.default_weight = w;
      }},
-    {"ops", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.ops); }},
+    {"ops",
+     [](Ctx& c, const Statement& s, VsDraft& d) {
+       c.set_flag(s, d.vs.ops);
+       d.ops_at = &s.keyword;
+     }},
     {"flag-1", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_1); }},
     {"flag-2", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_2); }},
     {"flag-3", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.flag_3); }},
@@ -640,7 +647,7 @@ std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
     if (!last) {
       // IP-N: the last octet (IPv4) or last group (IPv6) of the range's end.
       Word w = line.keyword;
-      w.text = tail;
+      w.text = first->is_v6() ? "0x" + tail : tail; // IPv6 groups are hexadecimal
       auto n = c.integer(w, "range end", 0, first->is_v4() ? 255 : 0xFFFF);
       if (!n) return std::nullopt;
       std::array<std::uint8_t, 16> b{};
@@ -714,7 +721,7 @@ void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
       vs.port = *p;
     }
   }
-  VsDraft d{vs, {}, {}, {}, false, nullptr};
+  VsDraft d{vs, {}, {}, {}, false, nullptr, nullptr, nullptr};
   d.inherit.smtp_alert = cfg.global_defs.smtp_alert_checker || cfg.global_defs.smtp_alert;
   vs.smtp_alert = *d.inherit.smtp_alert;
   lower_block<VsDraft>(c, s, vs_table, d, "virtual_server");
@@ -737,10 +744,10 @@ void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
   if (vs.persistence_granularity && vs.persistence_granularity->family() != vs.family)
     c.error(*d.granularity_at, "'persistence_granularity' family differs from the service's");
   if (vs.ops && vs.protocol != core::config::Protocol::udp)
-    c.error(s.keyword, "'ops' (one-packet scheduling) applies to UDP services only");
+    c.error(*d.ops_at, "'ops' (one-packet scheduling) applies to UDP services only");
   if (vs.sorry_server && vs.sorry_server->family() != vs.family &&
       vs.sorry_server_lvs_method.value_or(vs.forwarding).method != core::config::LvsMethod::tun)
-    c.error(s.keyword, "sorry_server " + vs.sorry_server->to_string() +
+    c.error(*d.sorry_at, "sorry_server " + vs.sorry_server->to_string() +
                            " is not of the virtual server's family");
   cfg.virtual_servers.push_back(std::move(vs));
 }

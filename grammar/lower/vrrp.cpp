@@ -153,6 +153,7 @@ const Keyword<GroupDraft> group_table[] = {
     {"group",
      [](Ctx& c, const Statement& s, GroupDraft& d) {
        d.g.group = c.word_list(s);
+       for (const Statement& line : s.children) d.g.member_where.push_back(c.where(line.keyword));
        if (d.g.group.empty()) c.error(s.keyword, "sync group 'group' block is empty");
      },
      Shape::block},
@@ -653,7 +654,7 @@ void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {
   if (v.use_vmac && !v.unicast_peer.empty() && !v.use_vmac->xmit_base)
     c.error(*d.vmac_at, "'use_vmac' with unicast peers needs 'vmac_xmit_base'");
 
-  if (v.virtual_ipaddress.empty() && !v.no_virtual_ipaddress)
+  if (v.virtual_ipaddress.empty() && !v.no_virtual_ipaddress && !d.vips_at)
     c.warning(s.keyword, "vrrp_instance '" + v.name + "' has no virtual_ipaddress",
               "add 'no_virtual_ipaddress' if that is intended");
   if (v6 && !v.virtual_ipaddress.empty() && !v.virtual_ipaddress.front().address.address.is_link_local())
@@ -667,7 +668,7 @@ void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {
   }
   if (strict) {
     if (!v.unicast_peer.empty())
-      c.error(s.keyword, "strict mode forbids unicast peers (vrrp_instance '" + v.name + "')");
+      c.error(*d.peer_at.front(), "strict mode forbids unicast peers (vrrp_instance '" + v.name + "')");
     if (v.virtual_ipaddress.empty())
       c.error(s.keyword, "strict mode needs at least one virtual_ipaddress");
     if (v.virtual_ipaddress.size() > 20)
@@ -690,8 +691,9 @@ void check_vip_family(Ctx& c, const Statement& s, const VrrpInstance& v) {
   auto f = v.virtual_ipaddress.front().address.address.family();
   for (const auto& a : v.virtual_ipaddress)
     if (a.address.address.family() != f) {
-      c.error(s.keyword, "virtual_ipaddress of '" + v.name + "' mixes IPv4 and IPv6 (" +
-                             a.address.to_string() + ")",
+      (void)s;
+      c.error(a.where, "virtual_ipaddress of '" + v.name + "' mixes IPv4 and IPv6 (" +
+                           a.address.to_string() + ")",
               "advertised addresses share one family; move the others to "
               "virtual_ipaddress_excluded");
       return;
@@ -818,17 +820,18 @@ void validate_vrrp(Ctx& c, Config& cfg) {
     check_refs(g.trackers, true);
     if (g.group.size() == 1)
       c.warning((g.where), "vrrp_sync_group '" + g.name + "' has only one member");
-    for (const auto& m : g.group) {
+    for (std::size_t mi = 0; mi < g.group.size(); ++mi) {
+      const std::string& m = g.group[mi];
+      const core::config::Where& at = mi < g.member_where.size() ? g.member_where[mi] : g.where;
       auto it = std::find_if(cfg.vrrp_instances.begin(), cfg.vrrp_instances.end(),
                              [&](const VrrpInstance& v) { return v.name == m; });
       if (it == cfg.vrrp_instances.end()) {
-        c.error((g.where),
-                "vrrp_sync_group '" + g.name + "' lists '" + m + "', which is not a vrrp_instance");
+        c.error(at, "vrrp_sync_group '" + g.name + "' lists '" + m + "', which is not a vrrp_instance");
         continue;
       }
       auto [prev, fresh] = member_of.emplace(m, g.name);
       if (!fresh) {
-        c.error((g.where), "vrrp_instance '" + m + "' is in two sync groups ('" +
+        c.error(at, "vrrp_instance '" + m + "' is in two sync groups ('" +
                                                 prev->second + "' and '" + g.name + "')");
         continue;
       }
@@ -838,7 +841,7 @@ void validate_vrrp(Ctx& c, Config& cfg) {
 
   if (cfg.global_defs.lvs_sync_daemon && cfg.global_defs.lvs_sync_daemon->instance &&
       !cfg.find_instance(*cfg.global_defs.lvs_sync_daemon->instance))
-    c.error((cfg.global_defs.where),
+    c.error(cfg.global_defs.lvs_sync_daemon->where,
             "lvs_sync_daemon names '" + *cfg.global_defs.lvs_sync_daemon->instance +
                 "', which is not a vrrp_instance");
 }

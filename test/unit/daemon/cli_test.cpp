@@ -1,0 +1,33 @@
+#include <catch2/catch.hpp>
+
+#include "daemon/cli.hpp"
+
+using namespace vigil::daemon;
+
+TEST_CASE("keepalived-style options") {
+  auto r = parse_cli({"-f", "/x.conf", "-n", "-l", "-D", "--log-level", "debug"});
+  REQUIRE(r.options);
+  CHECK(r.options->config_file == "/x.conf");
+  CHECK(r.options->log_level == "debug");
+  CHECK(r.options->mode == Mode::run);
+  CHECK(parse_cli({"--use-file=/y.conf"}).options->config_file == "/y.conf");
+  CHECK(parse_cli({"--config", "/z.conf"}).options->config_file == "/z.conf");
+  CHECK(parse_cli({}).options->config_file == "/etc/keepalived/keepalived.conf");
+  CHECK(parse_cli({"-t"}).options->mode == Mode::config_test);
+  CHECK(parse_cli({"--config-test"}).options->mode == Mode::config_test);
+  CHECK(parse_cli({"--dump-config"}).options->mode == Mode::dump_config);
+  CHECK(parse_cli({"-v"}).options->mode == Mode::version);
+  CHECK(parse_cli({"--help"}).options->mode == Mode::help);
+  CHECK(parse_cli({"-i", "node2"}).options->config_id == "node2");
+  CHECK(parse_cli({"-e"}).options->all_config);
+  CHECK(parse_cli({"--pid-file", "/run/v.pid"}).options->pid_file == "/run/v.pid");
+}
+
+TEST_CASE("bad usage is reported") {
+  CHECK_FALSE(parse_cli({"--bogus"}).options);
+  CHECK(parse_cli({"--bogus"}).error.find("--bogus") != std::string::npos);
+  CHECK_FALSE(parse_cli({"-f"}).options);
+  CHECK_FALSE(parse_cli({"--log-level", "loud"}).options);
+  CHECK_FALSE(parse_cli({"-t=x"}).options);
+  CHECK_FALSE(parse_cli({"--config-test=x"}).options);
+}

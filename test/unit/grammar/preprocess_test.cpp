@@ -1,0 +1,128 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "grammar/preprocess.hpp"
+
+using namespace vigil;
+using grammar::preprocess_file;
+using grammar::preprocess_text;
+using grammar::PreprocessOptions;
+
+namespace {
+
+std::string pp(std::string_view text, core::Diagnostics& d, std::string id = "node1") {
+  PreprocessOptions o;
+  o.config_id = std::move(id);
+  return preprocess_text("t.conf", text, o, d).text;
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/vigil-pp-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  void write(const std::string& name, const std::string& text) const {
+    std::filesystem::create_directories((path / name).parent_path());
+    std::ofstream(path / name) << text;
+  }
+};
+
+} // namespace
+
+TEST_CASE("comments are stripped outside quotes only") {
+  core::Diagnostics d;
+  CHECK(pp("a b # c\nd ! e\n\"x # y\" 'p ! q' # z\n", d) == "a b\nd\n\"x # y\" 'p ! q'\n");
+  CHECK(d.items().empty());
+}
+
+TEST_CASE("conditionals") {
+  core::Diagnostics d;
+  CHECK(pp("@node1 a\n@node2 b\n@^node1 c\n@^node2 d\n  @node1 e\n", d) == "a\nd\ne\n");
+}
+
+TEST_CASE("variables: single line, braces, multi-line, nested, undefined") {
+  core::Diagnostics d;
+  std::string text = "$IF=eth0\n"
+                     "$PRIO=100\n"
+                     "$BLOCK=a $IF \\\n"
+                     "  b ${PRIO}x\n"
+                     "interface $IF\n"
+                     "$BLOCK\n"
+                     "keep $UNDEFINED here\n"
+                     "lit ${_HASH}${_BANG}\n";
+  CHECK(pp(text, d) == "interface eth0\na eth0\nb 100x\nkeep $UNDEFINED here\nlit #!\n");
+  CHECK(d.items().empty());
+}
+
+TEST_CASE("self-referencing variables are an error, not a hang") {
+  core::Diagnostics d;
+  pp("$A=x $A\nuse $A\n", d);
+  CHECK(d.has_errors());
+}
+
+TEST_CASE("~SEQ repeats the rest of the line") {
+  core::Diagnostics d;
+  CHECK(pp("~SEQ(i, 3) x $i\n", d) == "x 1\nx 2\nx 3\n");
+  CHECK(pp("~SEQ(i, 5, 2, 9) y${i}\n", d) == "y5\ny7\ny9\n");
+  CHECK(pp("~SEQ(i, 3, -1, 2) z $i\n", d) == "z 3\nz 2\n");
+  CHECK(pp("~SEQ(i, 1, 2) ~SEQ(j, 1, 2) $i.$j\n", d) == "1.1\n1.2\n2.1\n2.2\n");
+  CHECK(pp("~SEQx(i, 9, 11) h$i\n", d) == "h9\nha\nhb\n");
+  CHECK(d.items().empty());
+  core::Diagnostics bad;
+  pp("~SEQ(i, 1, 0, 3) x\n~SEQ(1) y\n~SEQ(i, a) z\n", bad);
+  CHECK(bad.error_count() == 3);
+}
+
+TEST_CASE("positions map back through variables") {
+  core::Diagnostics d;
+  PreprocessOptions o;
+  auto out = preprocess_text("t.conf", "$V=hello world\n\n  say $V\n", o, d);
+  CHECK(out.text == "say hello world\n");
+  auto p = out.map.resolve(0);
+  CHECK(p.line == 3);
+  CHECK(p.col == 3);
+  // "world" came from the definition on line 1, column 10.
+  auto w = out.map.resolve(out.text.find("world"));
+  CHECK(w.line == 1);
+  CHECK(w.col == 10);
+}
+
+TEST_CASE("includes: relative, glob, braces, missing, cycles") {
+  TempDir t;
+  t.write("main.conf", "top\ninclude sub/*.conf\ninclude \"other.{a,b}\"\ninclude none*.conf\n");
+  t.write("sub/1.conf", "one\n");
+  t.write("sub/2.conf", "two\ninclude ../leaf.inc\n");
+  t.write("leaf.inc", "leaf\n");
+  t.write("other.a", "oa\n");
+  t.write("other.b", "ob\n");
+  core::Diagnostics d;
+  PreprocessOptions o;
+  auto r = preprocess_file((t.path / "main.conf").string(), o, d);
+  CHECK(r.out.text == "top\none\ntwo\nleaf\noa\nob\n");
+  REQUIRE(d.items().size() == 1);
+  CHECK(d.items()[0].severity == core::Severity::warning);
+  CHECK(d.items()[0].pos.line == 4);
+  auto leaf = r.out.map.resolve(r.out.text.find("leaf"));
+  CHECK(leaf.file == (t.path / "sub/../leaf.inc").string());
+  CHECK(leaf.line == 1);
+
+  core::Diagnostics strict;
+  o.all_config = true;
+  preprocess_file((t.path / "main.conf").string(), o, strict);
+  CHECK(strict.error_count() == 1);
+
+  t.write("cyc1.conf", "include cyc2.conf\n");
+  t.write("cyc2.conf", "include cyc1.conf\n");
+  core::Diagnostics cyc;
+  preprocess_file((t.path / "cyc1.conf").string(), PreprocessOptions{}, cyc);
+  REQUIRE(cyc.error_count() == 1);
+  CHECK(cyc.items()[0].message.find("include cycle") != std::string::npos);
+
+  core::Diagnostics missing;
+  auto m = preprocess_file((t.path / "nope.conf").string(), PreprocessOptions{}, missing);
+  CHECK(m.main_file_missing);
+}
