@@ -11,7 +11,7 @@ LoadResult finish(Preprocessed pre, const LoadOptions& options, LoadResult resul
   ast::Tree tree = parse_tree(pre.text);
   lower::Ctx ctx(pre.map, result.diagnostics);
   lower::LowerOptions lo{options.hostname};
-  core::config::Config cfg = lower::lower_tree(ctx, tree, lo);
+  core::config::Config cfg = lower::lower_tree(ctx, std::move(tree), lo);
   result.unacted = ctx.unacted();
   if (!result.diagnostics.has_errors())
     result.config = std::make_shared<const core::config::Config>(std::move(cfg));

@@ -155,7 +155,9 @@ private:
     const std::size_t count = lines.size();
     std::optional<std::pair<std::string, Definition>> pending; // multi-line definition
     for (std::size_t n = 0; n < count; ++n) {
-      std::string raw = out_.map.file(id).lines[n];
+      // A reference stays valid when an include grows the file table: moving a SourceFile
+      // moves its vector, whose heap buffer (holding the strings) does not move.
+      const std::string& raw = out_.map.file(id).lines[n];
       Origin origin{id, std::uint32_t(n + 1), 1, true};
       if (raw.find('\0') != std::string::npos) {
         error(origin, "line contains a NUL byte; the line is ignored");
@@ -240,7 +242,12 @@ private:
         continue;
       }
 
-      Line line{Piece{std::string(text.substr(i)), origin.shifted(i)}};
+      std::string_view rest = text.substr(i);
+      if (rest.find('$') == std::string_view::npos && rest.find("~SEQ") == std::string_view::npos) {
+        emit_plain(rest, origin.shifted(i)); // the common case: nothing to expand
+        continue;
+      }
+      Line line{Piece{std::string(rest), origin.shifted(i)}};
       process_line(line, 0);
     }
     if (pending) {
@@ -498,6 +505,13 @@ private:
       }
       flush(t.size());
     }
+  }
+
+  void emit_plain(std::string_view text, const Origin& o) {
+    out_.map.add_segment(
+        Segment{std::uint32_t(out_.text.size()), o.file, o.line, o.col, o.advance});
+    out_.text += text;
+    out_.text += '\n';
   }
 
   void emit(const Line& line) {

@@ -71,14 +71,14 @@ const Keyword<Top> top_table[] = {
 
 } // namespace
 
-Config lower_tree(Ctx& c, const ast::Tree& tree, const LowerOptions& options) {
+Config lower_tree(Ctx& c, ast::Tree tree, const LowerOptions& options) {
   Config cfg;
   cfg.global_defs.router_id = options.hostname;
   cfg.global_defs.smtp_helo_name = options.hostname;
   cfg.global_defs.notification_email_from = "keepalived@" + options.hostname;
   for (const auto& e : tree.errors) c.error(e.offset, e.message);
   Statement root;
-  root.children = tree.statements; // lower_block walks a block's children
+  root.children = std::move(tree.statements); // lower_block walks a block's children
   Top top{cfg};
   lower_block<Top>(c, root, top_table, top, "");
   validate_vrrp(c, cfg);

@@ -15,7 +15,7 @@ struct LowerOptions {
 
 /// Lowers the whole tree; returns the model even when errors were reported (callers check the
 /// diagnostics before using it).
-core::config::Config lower_tree(Ctx& c, const ast::Tree& tree, const LowerOptions& options);
+core::config::Config lower_tree(Ctx& c, ast::Tree tree, const LowerOptions& options);
 
 // Sections, each in its own unit.
 void lower_global_defs(Ctx& c, const Statement& s, core::config::GlobalDefs& g);

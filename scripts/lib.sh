@@ -1,0 +1,43 @@
+# Shared by scripts/demo and scripts/test: install what is missing, configure and build.
+# Source it; it changes nothing until a function is called.
+
+VIGIL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian 12 packages the build, the tests and the demo need.
+VIGIL_PACKAGES=(
+  g++ meson ninja-build pkg-config
+  libboost1.81-dev libmnl-dev libssl-dev libspdlog-dev catch2
+  python3 python3-pytest
+  iproute2 iputils-ping procps util-linux psmisc
+  keepalived tcpdump
+  clang libclang-rt-14-dev
+)
+
+vigil_install_missing() {
+  local missing=() p
+  for p in "${VIGIL_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "== all ${#VIGIL_PACKAGES[@]} packages present"
+    return 0
+  fi
+  echo "== installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: run as root to install packages (or install them: ${missing[*]})" >&2
+    return 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends "${missing[@]}" ||
+    { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
+}
+
+# vigil_build DIR [meson options...]: configure once, then build incrementally.
+vigil_build() {
+  local dir=$1
+  shift
+  if [ ! -f "$VIGIL_ROOT/$dir/build.ninja" ]; then
+    meson setup "$VIGIL_ROOT/$dir" "$VIGIL_ROOT" "$@"
+  fi
+  ninja -C "$VIGIL_ROOT/$dir"
+}
