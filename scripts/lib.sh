@@ -32,12 +32,17 @@ vigil_install_missing() {
     { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
 }
 
-# vigil_build DIR [meson options...]: configure once, then build incrementally.
-vigil_build() {
+# vigil_configure DIR [meson options...]: configure the build folder once.
+vigil_configure() {
   local dir=$1
   shift
   if [ ! -f "$VIGIL_ROOT/$dir/build.ninja" ]; then
     meson setup "$VIGIL_ROOT/$dir" "$VIGIL_ROOT" "$@"
   fi
-  ninja -C "$VIGIL_ROOT/$dir"
+}
+
+# vigil_build DIR [meson options...]: configure once, then build everything incrementally.
+vigil_build() {
+  vigil_configure "$@"
+  ninja -C "$VIGIL_ROOT/$1"
 }
