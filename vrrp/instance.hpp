@@ -1,0 +1,193 @@
+#pragma once
+// One VRRP virtual router: the RFC 9568 6.4 state machine as a deterministic function of
+// (state, event, now) -> effects. No sockets, no clock: the driver passes `now`, delivers
+// decoded adverts and link events, sleeps until next_deadline(), and executes the effects.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/config/vrrp.hpp"
+#include "core/ip.hpp"
+#include "core/time.hpp"
+#include "vrrp/packet.hpp"
+
+namespace vigil::vrrp {
+
+using core::Duration;
+using core::TimePoint;
+
+enum class State : std::uint8_t { init, backup, master, fault };
+std::string_view to_string(State s); ///< INIT, BACKUP, MASTER, FAULT
+
+/// Why a transition happened (logged with it, counted in the state dump).
+enum class Reason : std::uint8_t {
+  startup,              ///< Initialize -> Backup
+  address_owner,        ///< priority 255 takes over at once
+  master_down_timer,    ///< no advert from a master for Master_Down_Interval
+  priority_zero,        ///< the master resigned (priority 0); took over after Skew_Time
+  higher_priority,      ///< a higher priority advert (or equal with a higher address)
+  preempted,            ///< same, seen while master: yield
+  fault,                ///< a fault condition started
+  fault_cleared,
+  shutdown,
+};
+std::string_view to_string(Reason r);
+
+/// Conditions that keep an instance in FAULT (any one of them).
+enum class FaultKind : std::uint8_t { link_down, no_source_address, tracker };
+
+/// Everything the state machine needs, resolved from the configuration.
+struct Settings {
+  std::string name;
+  core::Family family = core::Family::inet;
+  std::uint8_t version = 2;
+  std::uint8_t vrid = 0;
+  std::uint8_t priority = 100;        ///< configured priority; 255 = address owner
+  Duration advert_int = std::chrono::seconds(1);
+  std::uint32_t down_timer_adverts = 3;
+  bool initial_master = false;        ///< `state MASTER` (still waits unless owner)
+  bool preempt = true;
+  Duration preempt_delay{0};
+  Auth auth = Auth::none;
+  std::array<std::uint8_t, 8> auth_data{};
+  std::vector<core::IpAddress> vips;  ///< advertised addresses
+  bool skip_check_adv_addr = false;
+  bool lower_prio_no_advert = false;
+  bool higher_prio_send_advert = false;
+  bool unicast = false;
+  std::vector<core::config::UnicastPeer> peers;
+  bool check_unicast_src = false;
+  ChecksumForm checksum = ChecksumForm::pseudo_header;
+  Duration garp_master_delay = std::chrono::seconds(5);
+  std::uint32_t garp_master_repeat = 5;
+  Duration garp_lower_prio_delay = std::chrono::seconds(5);
+  std::uint32_t garp_lower_prio_repeat = 5;
+  Duration garp_master_refresh{0};
+  std::uint32_t garp_master_refresh_repeat = 1;
+
+  static Settings from_config(const core::config::VrrpInstance& c);
+};
+
+// --- effects ----------------------------------------------------------------------------------
+
+struct SendAdvert {
+  std::uint8_t priority;
+};
+struct AddVips {};
+struct DelVips {};
+/// Send `rounds` rounds of gratuitous ARP / unsolicited NA for every address.
+struct SendGarp {
+  std::uint32_t rounds;
+};
+struct Transition {
+  State from;
+  State to;
+  Reason reason;
+  std::optional<core::IpAddress> peer; ///< the advert's source when one caused it
+  std::uint8_t peer_priority = 0;
+};
+using Effect = std::variant<SendAdvert, AddVips, DelVips, SendGarp, Transition>;
+using Effects = std::vector<Effect>;
+
+// --- events -----------------------------------------------------------------------------------
+
+/// A decoded advertisement for this instance, with what the IP layer said about it.
+struct Received {
+  Advert advert;
+  core::IpAddress src;
+  std::uint8_t ttl = 255;
+  bool to_multicast = true;
+  ChecksumForm form = ChecksumForm::pseudo_header;
+};
+
+/// Per-peer knowledge (RFC 9568 8.3.2 suggests logging duplicate owners etc.).
+struct PeerInfo {
+  std::uint64_t adverts = 0;
+  std::uint8_t last_priority = 0;
+  std::uint64_t checksum_pseudo_header = 0; ///< v3 IPv4 adverts with the RFC 5798 form
+  std::uint64_t checksum_message_only = 0;  ///< v3 IPv4 adverts with the RFC 9568 form
+};
+
+struct Counters {
+  std::uint64_t adverts_rx = 0;
+  std::uint64_t adverts_tx = 0;
+  std::uint64_t priority_zero_rx = 0;
+  std::uint64_t priority_zero_tx = 0;
+  std::uint64_t became_master = 0;
+  std::uint64_t released_master = 0;
+  std::array<std::uint64_t, std::size_t(Drop::count_)> drops{};
+};
+
+class Instance {
+public:
+  explicit Instance(Settings settings);
+
+  /// Starts the instance (Initialize). With a startup delay it stays in INIT until it passes.
+  Effects start(TimePoint now, Duration startup_delay = Duration{0});
+  /// Processes an advert that the codec accepted and the driver routed to this VRID.
+  Effects receive(const Received& r, TimePoint now);
+  /// Processes expired deadlines; harmless when called early or late.
+  Effects tick(TimePoint now);
+  /// Graceful stop: a master resigns with priority 0 and removes its addresses.
+  Effects shutdown(TimePoint now);
+  /// Sets or clears a fault condition (link down, no source address, tracker).
+  Effects set_fault(FaultKind kind, bool active, TimePoint now);
+  /// Our primary address on the interface: the RFC 6.4.3 tie-break compares against it.
+  void set_primary_address(std::optional<core::IpAddress> a) { primary_ = a; }
+  /// Changes the effective priority (trackers); an owner (255) never changes.
+  Effects set_priority(std::uint8_t effective, TimePoint now);
+
+  std::optional<TimePoint> next_deadline() const;
+
+  State state() const { return state_; }
+  const Settings& settings() const { return s_; }
+  std::uint8_t priority() const { return priority_; }
+  const Counters& counters() const { return counters_; }
+  const std::map<core::IpAddress, PeerInfo>& peers() const { return peers_; }
+  std::optional<core::IpAddress> master_address() const { return master_; }
+  std::optional<core::IpAddress> primary_address() const { return primary_; }
+  /// The master's advertisement interval as last learned (v3), or ours.
+  Duration master_adver_interval() const { return master_adver_interval_; }
+  /// RFC 5798 6.1: Skew_Time and Master_Down_Interval for the current priority.
+  Duration skew_time() const;
+  Duration master_down_interval() const;
+  bool faulted() const { return faults_ != 0; }
+  /// Counts a drop decided outside the instance (the driver's part of the ladder).
+  void count_drop(Drop d) { ++counters_.drops[std::size_t(d)]; }
+
+private:
+  void become_master(Effects& fx, TimePoint now, Reason why,
+                     std::optional<core::IpAddress> peer = {}, std::uint8_t peer_prio = 0);
+  void become_backup(Effects& fx, TimePoint now, Reason why,
+                     std::optional<core::IpAddress> peer = {}, std::uint8_t peer_prio = 0);
+  void become_fault(Effects& fx, TimePoint now);
+  void send_advert(Effects& fx, TimePoint now, std::uint8_t prio);
+  Drop validate(const Received& r) const;
+  bool addresses_match(const std::vector<core::IpAddress>& got) const;
+  bool owner() const { return s_.priority == 255; }
+
+  Settings s_;
+  State state_ = State::init;
+  std::uint8_t priority_;
+  unsigned faults_ = 0; ///< bit per FaultKind
+  bool link_was_down_ = false;
+  std::optional<core::IpAddress> primary_;
+  std::optional<core::IpAddress> master_;
+  Duration master_adver_interval_;
+  bool lower_master_seen_ = false;
+  std::optional<TimePoint> start_at_;
+  std::optional<TimePoint> adver_timer_;
+  std::optional<TimePoint> down_timer_;
+  std::optional<TimePoint> garp_second_burst_;
+  std::uint32_t garp_second_rounds_ = 0;
+  std::optional<TimePoint> last_lower_prio_garp_;
+  std::optional<TimePoint> garp_refresh_;
+  Counters counters_;
+  std::map<core::IpAddress, PeerInfo> peers_;
+};
+
+} // namespace vigil::vrrp
