@@ -19,7 +19,9 @@
 
 #include "daemon/config_loader.hpp"
 #include "core/json.hpp"
+#include "core/io/interfaces.hpp"
 #include "daemon/subsystem.hpp"
+#include "daemon/vrrp_subsystem.hpp"
 
 namespace vigil::daemon {
 namespace {
@@ -63,12 +65,14 @@ public:
     signals_.add(SIGINT);
     signals_.add(SIGUSR1);
     spawn(signal_loop(), "signal handler");
-    for (auto& s : subsystems_) s->start(config_);
-    started_ = std::chrono::steady_clock::now();
-    logs_.daemon->info("vigild ready: version {}, config {}, router_id {}, {} vrrp instance(s), {} "
-                       "virtual server(s)",
-                       VIGIL_VERSION, options_.config_file, config_->global_defs.router_id,
-                       config_->vrrp_instances.size(), config_->virtual_servers.size());
+    try {
+      interfaces_ = std::make_unique<core::io::Interfaces>(ctx_);
+    } catch (const std::exception& e) {
+      logs_.daemon->critical("cannot open rtnetlink: {}", e.what());
+      return 1;
+    }
+    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_));
+    spawn(startup(), "startup");
     ctx_.run();
     if (options_.pid_file) ::unlink(options_.pid_file->c_str());
     logs_.daemon->info("vigild stopped (exit code {})", exit_code_);
@@ -106,6 +110,17 @@ private:
       exit_code_ = 1;
       ctx_.stop();
     });
+  }
+
+  /// Reads the kernel's interfaces, then starts every subsystem.
+  asio::awaitable<void> startup() {
+    co_await interfaces_->load();
+    for (auto& s : subsystems_) s->start(config_);
+    started_ = std::chrono::steady_clock::now();
+    logs_.daemon->info("vigild ready: version {}, config {}, router_id {}, {} vrrp instance(s), {} "
+                       "virtual server(s)",
+                       VIGIL_VERSION, options_.config_file, config_->global_defs.router_id,
+                       config_->vrrp_instances.size(), config_->virtual_servers.size());
   }
 
   asio::awaitable<void> signal_loop() {
@@ -183,6 +198,7 @@ private:
   asio::io_context ctx_{1};
   asio::signal_set signals_{ctx_};
   core::config::ConfigPtr config_;
+  std::unique_ptr<core::io::Interfaces> interfaces_;
   std::vector<std::unique_ptr<Subsystem>> subsystems_;
   std::chrono::steady_clock::time_point started_{};
   std::size_t reloads_ok_ = 0;

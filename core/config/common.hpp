@@ -64,7 +64,8 @@ struct AddressSpec {
   bool autojoin = false;
   bool no_track = false;
   bool use_vmac = false;
-  /// IPv6 preferred lifetime in seconds; unset = forever, except a /128 defaults to 0.
+  /// IPv6 preferred lifetime in seconds (0xFFFFFFFF = forever); unset = forever, except that a
+  /// /128 defaults to 0 (deprecated, so it is never chosen as a source address).
   std::optional<std::uint32_t> preferred_lft;
   std::optional<std::string> track_group;
   Where where;

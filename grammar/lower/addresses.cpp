@@ -207,11 +207,12 @@ std::optional<AddressSpec> lower_address(Ctx& c, const Statement& line, LineUse 
       a.no_track = true;
     } else if (o == "use_vmac" && use == LineUse::virtual_) {
       a.use_vmac = true;
+      c.unacted(opt, "use_vmac", "virtual_ipaddress");
     } else if (o == "preferred_lft") {
       const Word* v = t.value(opt);
       if (!v) return std::nullopt;
       if (v->text == "forever")
-        a.preferred_lft.reset();
+        a.preferred_lft = 0xFFFFFFFFu;
       else if (auto n = c.integer(*v, "preferred_lft", 0, 0xFFFFFFFELL))
         a.preferred_lft = std::uint32_t(*n);
       else

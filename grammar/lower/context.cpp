@@ -37,6 +37,12 @@ void Ctx::unacted(const Statement& s, std::string_view block) {
   unacted_.push_back({std::move(pos), std::string(line), s.keyword.text, std::string(block)});
 }
 
+void Ctx::unacted(const Word& at, std::string what, std::string_view block) {
+  if (unacted_depth_ > 0) return;
+  auto [pos, line] = map_.locate(at.offset);
+  unacted_.push_back({std::move(pos), std::string(line), std::move(what), std::string(block)});
+}
+
 bool Ctx::args(const Statement& s, std::size_t min, std::size_t max) {
   std::size_t n = s.args.size();
   if (n >= min && n <= max) return true;

@@ -43,6 +43,8 @@ public:
   std::size_t error_count() const { return diags_.error_count(); }
 
   void unacted(const Statement& s, std::string_view block);
+  /// An option or value inside an acting keyword that the daemon does not act on yet.
+  void unacted(const Word& at, std::string what, std::string_view block);
   const std::vector<Unacted>& unacted() const { return unacted_; }
   void enter_unacted(bool yes) { unacted_depth_ += yes ? 1 : 0; }
   void leave_unacted(bool yes) { unacted_depth_ -= yes ? 1 : 0; }

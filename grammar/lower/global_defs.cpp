@@ -181,66 +181,85 @@ const Keyword<Draft> table[] = {
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.enable_script_security); }},
     {"default_interface",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_string(s, d.g.default_interface); }},
-    {"vrrp_version", [](Ctx& c, const Statement& s, Draft& d) { c.set(s, d.g.vrrp_version, 2, 3); }},
+    {"vrrp_version", [](Ctx& c, const Statement& s, Draft& d) { c.set(s, d.g.vrrp_version, 2, 3); },
+     Shape::line, Phase::first, true},
     {"vrrp_mcast_group4",
      [](Ctx& c, const Statement& s, Draft& d) {
        set_mcast_group(c, s, d.g.vrrp_mcast_group4, core::Family::inet);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_mcast_group6",
      [](Ctx& c, const Statement& s, Draft& d) {
        set_mcast_group(c, s, d.g.vrrp_mcast_group6, core::Family::inet6);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_garp_master_delay",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.set_seconds(s, d.g.garp.garp_master_delay, 0s, max_delay);
        d.master_delay_set = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_garp_master_repeat",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.set(s, d.g.garp.garp_master_repeat, 1, 255);
        d.master_repeat_set = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_garp_lower_prio_delay",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.set_seconds(s, d.g.garp.garp_lower_prio_delay, 0s, max_delay);
        d.lower_prio_delay_set = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_garp_lower_prio_repeat",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.set(s, d.g.garp.garp_lower_prio_repeat, 0, 255);
        d.lower_prio_repeat_set = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_garp_master_refresh",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.set_seconds(s, d.g.garp.garp_master_refresh, 0s, max_delay);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_garp_master_refresh_repeat",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.set(s, d.g.garp.garp_master_refresh_repeat, 1, 255);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_garp_interval",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_seconds(s, d.g.vrrp_garp_interval, 0s, 1s); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_seconds(s, d.g.vrrp_garp_interval, 0s, 1s); },
+     Shape::line, Phase::first, true},
     {"vrrp_gna_interval",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_seconds(s, d.g.vrrp_gna_interval, 0s, 1s); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_seconds(s, d.g.vrrp_gna_interval, 0s, 1s); },
+     Shape::line, Phase::first, true},
     {"vrrp_min_garp",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_min_garp); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_min_garp); },
+     Shape::line, Phase::first, true},
     {"vrrp_skip_check_adv_addr",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_skip_check_adv_addr); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_skip_check_adv_addr); },
+     Shape::line, Phase::first, true},
     {"vrrp_strict", [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_strict); }},
     {"vrrp_check_unicast_src",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_check_unicast_src); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_check_unicast_src); },
+     Shape::line, Phase::first, true},
     {"vrrp_higher_prio_send_advert",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_higher_prio_send_advert); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_higher_prio_send_advert); },
+     Shape::line, Phase::first, true},
     {"vrrp_lower_prio_no_advert",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_lower_prio_no_advert); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_lower_prio_no_advert); },
+     Shape::line, Phase::first, true},
     {"v3_checksum_as_v2",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.v3_checksum_as_v2); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.v3_checksum_as_v2); },
+     Shape::line, Phase::first, true},
     {"vrrp_down_timer_adverts",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set(s, d.g.vrrp_down_timer_adverts, 1, 100); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set(s, d.g.vrrp_down_timer_adverts, 1, 100); },
+     Shape::line, Phase::first, true},
     {"vrrp_startup_delay",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.set_seconds(s, d.g.vrrp_startup_delay, 0s, 3600s);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vrrp_notify_priority_changes",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_notify_priority_changes); }},
     {"notify_fifo", [](Ctx& c, const Statement& s, Draft& d) { set_fifo(c, s, d.g.notify_fifo); }},

@@ -58,7 +58,7 @@ const Keyword<Top> top_table[] = {
     {"vrrp_sync_group", [](Ctx& c, const Statement& s, Top& t) { lower_sync_group(c, s, t.cfg); },
      Shape::block, Phase::second},
     {"vrrp_instance", [](Ctx& c, const Statement& s, Top& t) { lower_vrrp_instance(c, s, t.cfg); },
-     Shape::block, Phase::second},
+     Shape::block, Phase::second, true},
     {"virtual_server_group",
      [](Ctx& c, const Statement& s, Top& t) { lower_virtual_server_group(c, s, t.cfg); },
      Shape::block, Phase::second},

@@ -271,7 +271,8 @@ const Keyword<InstanceDraft> instance_table[] = {
        else
          c.error(s.args[0], "'state' must be MASTER or BACKUP, not '" + t + "'");
        d.state_at = &s.keyword;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"interface",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (!c.args(s, 1, 1)) return;
@@ -280,7 +281,8 @@ const Keyword<InstanceDraft> instance_table[] = {
          c.error(s.args[0], "interface name '" + n + "' is longer than 15 characters");
        else
          d.v.interface = n;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"use_vmac",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (!c.args(s, 0, 2)) return;
@@ -315,9 +317,11 @@ const Keyword<InstanceDraft> instance_table[] = {
        if (!c.args(s, 0, 0)) return;
        c.warning(s.keyword, "'native_ipv6' is deprecated: the family follows virtual_ipaddress");
        d.native_ipv6 = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"dont_track_primary",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v.dont_track_primary); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v.dont_track_primary); },
+     Shape::line, Phase::first, true},
     {"track_interface",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        track_list(c, s, d.v.trackers.track_interface, 253);
@@ -337,13 +341,15 @@ const Keyword<InstanceDraft> instance_table[] = {
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set_ip(s, d.v.src_ip);
        d.src_at = s.args.empty() ? &s.keyword : &s.args[0];
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"unicast_src_ip",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set_ip(s, d.v.src_ip);
        d.src_at = s.args.empty() ? &s.keyword : &s.args[0];
        d.v.unicast_configured = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"mcast_dst_ip",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        std::optional<core::IpAddress> a;
@@ -352,18 +358,22 @@ const Keyword<InstanceDraft> instance_table[] = {
          c.error(s.args[0], "'mcast_dst_ip' must be a multicast address");
        else if (a)
          d.mcast_dst_ip = a, d.mcast_dst_at = &s.args[0];
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"track_src_ip",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v.track_src_ip); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v.track_src_ip); },
+     Shape::line, Phase::first, true},
     {"version",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        std::uint8_t v = 0;
        std::size_t before = c.error_count();
        c.set(s, v, 2, 3);
        if (c.error_count() == before) d.version = v, d.version_at = &s.args[0];
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"check_unicast_src",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.check_unicast_src); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.check_unicast_src); },
+     Shape::line, Phase::first, true},
     {"unicast_peer",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (!s.args.empty()) c.error(s.args[0], "'unicast_peer' takes its addresses in the block");
@@ -395,64 +405,79 @@ const Keyword<InstanceDraft> instance_table[] = {
          d.peer_at.push_back(&line.keyword);
        }
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"unicast_fault_no_peer",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set_flag(s, d.v.unicast_fault_no_peer);
        d.v.unicast_configured = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"unicast_ttl",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.unicast_ttl, 1, 255); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.unicast_ttl, 1, 255); },
+     Shape::line, Phase::first, true},
     {"garp_master_delay",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set_seconds(s, d.v.garp.garp_master_delay, 0s, 86400s);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"garp_master_repeat",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set(s, d.v.garp.garp_master_repeat, 1, 255);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"garp_lower_prio_delay",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set_seconds(s, d.v.garp.garp_lower_prio_delay, 0s, 86400s);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"garp_lower_prio_repeat",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set(s, d.v.garp.garp_lower_prio_repeat, 0, 255);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"garp_master_refresh",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set_seconds(s, d.v.garp.garp_master_refresh, 0s, 86400s);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"garp_master_refresh_repeat",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set(s, d.v.garp.garp_master_refresh_repeat, 1, 255);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"down_timer_adverts",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        std::uint32_t v = 0;
        std::size_t before = c.error_count();
        c.set(s, v, 1, 100);
        if (c.error_count() == before) d.down_timer_adverts = v;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"lower_prio_no_advert",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.lower_prio_no_advert); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.lower_prio_no_advert); },
+     Shape::line, Phase::first, true},
     {"higher_prio_send_advert",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.higher_prio_send_advert); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.higher_prio_send_advert); },
+     Shape::line, Phase::first, true},
     {"v3_checksum_as_v2",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v3_checksum_as_v2); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v3_checksum_as_v2); },
+     Shape::line, Phase::first, true},
     {"virtual_router_id",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        std::size_t before = c.error_count();
        c.set(s, d.v.virtual_router_id, 1, 255);
        d.vrid_set = c.error_count() == before;
-     }},
-    {"priority", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.priority, 1, 255); }},
+     },
+     Shape::line, Phase::first, true},
+    {"priority", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.priority, 1, 255); },
+     Shape::line, Phase::first, true},
     {"advert_int",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        std::optional<Micros> v;
        c.set_seconds(s, v, 10ms, 255s);
        if (v) d.advert_int = v, d.advert_at = &s.args[0];
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"authentication",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (!s.args.empty()) c.error(s.args[0], "'authentication' takes no arguments");
@@ -465,8 +490,10 @@ const Keyword<InstanceDraft> instance_table[] = {
            const std::string& t = line.args[0].text;
            if (t == "PASS")
              d.v.auth_type = core::config::AuthType::pass;
-           else if (t == "AH")
+           else if (t == "AH") {
              d.v.auth_type = core::config::AuthType::ah;
+             c.unacted(line.args[0], "auth_type AH", "authentication");
+           }
            else
              c.error(line.args[0], "'auth_type' must be PASS or AH, not '" + t + "'");
            have_type = true;
@@ -489,20 +516,21 @@ const Keyword<InstanceDraft> instance_table[] = {
        if (!have_type) c.error(s.keyword, "'authentication' needs 'auth_type PASS|AH'");
        if (have_type && !have_pass) c.error(s.keyword, "'authentication' needs 'auth_pass'");
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"virtual_ipaddress",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        lower_vips(c, s, d.v.virtual_ipaddress);
        d.vips_at = &s.keyword;
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"virtual_ipaddress_excluded",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        lower_vips(c, s, d.v.virtual_ipaddress_excluded);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"no_virtual_ipaddress",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v.no_virtual_ipaddress); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v.no_virtual_ipaddress); },
+     Shape::line, Phase::first, true},
     {"promote_secondaries",
      [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.v.promote_secondaries); }},
     {"virtual_routes",
@@ -520,7 +548,8 @@ const Keyword<InstanceDraft> instance_table[] = {
     {"accept",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (c.args(s, 0, 0)) d.accept = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"no_accept",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (c.args(s, 0, 0)) d.accept = false;
@@ -530,20 +559,25 @@ const Keyword<InstanceDraft> instance_table[] = {
        if (!c.args(s, 0, 0)) return;
        d.v.preempt = false;
        d.nopreempt_at = &s.keyword;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"preempt",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (c.args(s, 0, 0)) d.v.preempt = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"preempt_delay",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set_seconds(s, d.v.preempt_delay, 0s, 1000s);
        d.preempt_delay_at = &s.keyword;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"skip_check_adv_addr",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.skip_check_adv_addr); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.skip_check_adv_addr); },
+     Shape::line, Phase::first, true},
     {"strict_mode", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.strict); }},
-    {"debug", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.debug, 0, 4); }},
+    {"debug", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.debug, 0, 4); },
+     Shape::line, Phase::first, true},
     {"notify_master",
      [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_master); }},
     {"notify_backup",

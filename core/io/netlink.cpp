@@ -1,0 +1,258 @@
+#include "core/io/netlink.hpp"
+
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace vigil::core::io {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::size_t message_capacity = 16384;
+constexpr std::size_t receive_buffer = 1 << 16;
+constexpr int socket_receive_buffer = 4 << 20; // survives bursts of link/address events
+
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+/// The extended ack message (NLMSGERR_ATTR_MSG) of an error reply, if any.
+std::string extack_message(const nlmsghdr* nlh) {
+  if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
+  auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+  std::size_t offset = sizeof(nlmsgerr);
+  if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
+  std::string msg;
+  const auto* base = static_cast<const char*>(mnl_nlmsg_get_payload(nlh));
+  std::size_t payload = mnl_nlmsg_get_payload_len(nlh);
+  if (offset >= payload) return {};
+  const auto* attr = reinterpret_cast<const nlattr*>(base + offset);
+  std::size_t left = payload - offset;
+  while (left >= sizeof(nlattr) && attr->nla_len >= sizeof(nlattr) && attr->nla_len <= left) {
+    if ((attr->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+      const char* text = reinterpret_cast<const char*>(attr) + NLA_HDRLEN;
+      msg.assign(text, strnlen(text, attr->nla_len - NLA_HDRLEN));
+    }
+    std::size_t step = NLA_ALIGN(attr->nla_len);
+    if (step > left) break;
+    left -= step;
+    attr = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(attr) + step);
+  }
+  return msg;
+}
+
+} // namespace
+
+std::string errno_text(int code) {
+  char buf[128];
+  // GNU strerror_r returns the message pointer.
+  return ::strerror_r(code, buf, sizeof buf);
+}
+
+// --- Message -----------------------------------------------------------------------------------
+
+Message::Message(std::uint16_t type, std::uint16_t flags) : buf_(message_capacity, 0) {
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf_.data());
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = flags;
+}
+
+nlmsghdr* Message::header() { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
+
+void* Message::extra(std::size_t size) { return mnl_nlmsg_put_extra_header(header(), size); }
+
+void Message::put(std::uint16_t type, const void* data, std::size_t len) {
+  if (!mnl_attr_put_check(header(), buf_.size(), type, len, data))
+    throw std::length_error("netlink message too large");
+}
+
+void Message::put_u8(std::uint16_t type, std::uint8_t v) { put(type, &v, sizeof v); }
+void Message::put_u16(std::uint16_t type, std::uint16_t v) { put(type, &v, sizeof v); }
+void Message::put_u32(std::uint16_t type, std::uint32_t v) { put(type, &v, sizeof v); }
+void Message::put_strz(std::uint16_t type, const std::string& s) {
+  put(type, s.c_str(), s.size() + 1);
+}
+
+void* Message::begin_nest(std::uint16_t type) {
+  void* n = mnl_attr_nest_start_check(header(), buf_.size(), type);
+  if (!n) throw std::length_error("netlink message too large");
+  return n;
+}
+
+void Message::end_nest(void* nest) { mnl_attr_nest_end(header(), static_cast<nlattr*>(nest)); }
+
+std::vector<std::uint8_t> Message::take() {
+  buf_.resize(header()->nlmsg_len);
+  return std::move(buf_);
+}
+
+// --- NetlinkSocket -----------------------------------------------------------------------------
+
+struct NetlinkSocket::Impl {
+  Impl(asio::io_context& c, int fd) : ctx(c), sd(c, fd) {}
+  asio::io_context& ctx;
+  asio::posix::stream_descriptor sd;
+};
+
+NetlinkSocket::NetlinkSocket(asio::io_context& ctx, int protocol)
+    : next_seq_(static_cast<std::uint32_t>(::time(nullptr))), rx_(receive_buffer),
+      alive_(std::make_shared<bool>(true)) {
+  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) throw_errno("netlink socket");
+  int one = 1;
+  // Best effort: older kernels lack extended acks; errors then carry only the errno.
+  ::setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+  ::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  int size = socket_receive_buffer;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  sockaddr_nl sa{};
+  sa.nl_family = AF_NETLINK;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    throw_errno("netlink bind");
+  }
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  port_id_ = sa.nl_pid;
+  impl_ = std::make_unique<Impl>(ctx, fd);
+}
+
+NetlinkSocket::~NetlinkSocket() {
+  *alive_ = false;
+  boost::system::error_code ec;
+  impl_->sd.close(ec);
+}
+
+void NetlinkSocket::join(unsigned group) {
+  int g = static_cast<int>(group);
+  if (::setsockopt(impl_->sd.native_handle(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g,
+                   sizeof g) != 0)
+    throw_errno("netlink join group");
+}
+
+void NetlinkSocket::start(ReplyHandler notification, std::function<void()> on_overrun) {
+  notification_ = std::move(notification);
+  on_overrun_ = std::move(on_overrun);
+  arm();
+}
+
+void NetlinkSocket::arm() {
+  impl_->sd.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [this, alive = alive_](const boost::system::error_code& ec) {
+                         if (!*alive || ec) return;
+                         on_readable();
+                         if (*alive) arm();
+                       });
+}
+
+void NetlinkSocket::on_readable() {
+  // Drain everything that is queued; each recv is one datagram with one or more messages.
+  for (;;) {
+    ssize_t n = ::recv(impl_->sd.native_handle(), rx_.data(), rx_.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {
+        if (on_overrun_) on_overrun_();
+        continue;
+      }
+      return; // EAGAIN: drained
+    }
+    if (n == 0) return;
+    auto alive = alive_;
+    dispatch(rx_.data(), std::size_t(n));
+    if (!*alive) return;
+  }
+}
+
+void NetlinkSocket::dispatch(const std::uint8_t* data, std::size_t len) {
+  const auto* nlh = reinterpret_cast<const nlmsghdr*>(data);
+  int left = static_cast<int>(len);
+  while (mnl_nlmsg_ok(nlh, left)) {
+    bool ours = nlh->nlmsg_pid == port_id_ && nlh->nlmsg_seq != 0 &&
+                pending_.count(nlh->nlmsg_seq) != 0;
+    if (!ours) {
+      if (notification_ && nlh->nlmsg_type >= NLMSG_MIN_TYPE) notification_(*nlh);
+    } else if (nlh->nlmsg_type == NLMSG_ERROR) {
+      auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+      if (err->error == 0) {
+        finish(nlh->nlmsg_seq, nullptr);
+      } else {
+        NetlinkError e{-err->error, errno_text(-err->error)};
+        std::string ext = extack_message(nlh);
+        if (!ext.empty()) e.message += " (" + ext + ")";
+        finish(nlh->nlmsg_seq, &e);
+      }
+    } else if (nlh->nlmsg_type == NLMSG_DONE) {
+      finish(nlh->nlmsg_seq, nullptr);
+    } else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
+      auto& p = pending_[nlh->nlmsg_seq];
+      if (p.on_reply) p.on_reply(*nlh);
+    }
+    nlh = mnl_nlmsg_next(nlh, &left);
+  }
+}
+
+void NetlinkSocket::finish(std::uint32_t seq, const NetlinkError* err) {
+  auto it = pending_.find(seq);
+  if (it == pending_.end()) return;
+  DoneHandler done = std::move(it->second.on_done);
+  pending_.erase(it);
+  if (done) done(err);
+}
+
+void NetlinkSocket::request(std::vector<std::uint8_t> msg, ReplyHandler on_reply,
+                            DoneHandler on_done) {
+  auto* nlh = reinterpret_cast<nlmsghdr*>(msg.data());
+  std::uint32_t seq = ++next_seq_;
+  if (seq == 0) seq = ++next_seq_;
+  nlh->nlmsg_seq = seq;
+  nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  sockaddr_nl to{};
+  to.nl_family = AF_NETLINK;
+  ssize_t n;
+  do {
+    n = ::sendto(impl_->sd.native_handle(), msg.data(), msg.size(), MSG_DONTWAIT,
+                 reinterpret_cast<sockaddr*>(&to), sizeof to);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    NetlinkError e{errno, "netlink send: " + errno_text(errno)};
+    if (on_done) on_done(&e);
+    return;
+  }
+  pending_[seq] = Pending{std::move(on_reply), std::move(on_done)};
+}
+
+asio::awaitable<std::optional<NetlinkError>> NetlinkSocket::call(std::vector<std::uint8_t> msg,
+                                                                  ReplyHandler on_reply) {
+  // Park on a timer that never expires; the completion cancels it.
+  auto timer = std::make_shared<asio::steady_timer>(impl_->ctx,
+                                                    asio::steady_timer::time_point::max());
+  auto result = std::make_shared<std::optional<std::optional<NetlinkError>>>();
+  request(std::move(msg), std::move(on_reply), [timer, result](const NetlinkError* e) {
+    if (e)
+      result->emplace(*e);
+    else
+      result->emplace(std::nullopt); // done, no error
+    timer->cancel();
+  });
+  if (!result->has_value()) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  if (!result->has_value()) co_return NetlinkError{ECANCELED, "netlink request abandoned"};
+  co_return **result;
+}
+
+} // namespace vigil::core::io

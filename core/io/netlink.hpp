@@ -1,0 +1,107 @@
+#pragma once
+// The one netlink layer of vigil (libmnl on the single io_context). Used by VRRP (rtnetlink
+// addresses, routes, links) and IPVS (generic netlink). Requests are asynchronous: the kernel's
+// acknowledgement or error (with its extended-ack message) comes back to a callback or an
+// awaiting coroutine; nothing blocks the event loop.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+struct nlmsghdr;
+namespace boost::asio {
+class io_context;
+}
+
+namespace vigil::core::io {
+
+/// A failed netlink request: the errno and the kernel's reason (strerror plus extended ack).
+struct NetlinkError {
+  int code = 0;
+  std::string message;
+};
+
+/// Builds one netlink message (libmnl underneath).
+class Message {
+public:
+  Message(std::uint16_t type, std::uint16_t flags);
+  /// Reserves the fixed family header (ifaddrmsg, rtmsg, genlmsghdr, ...) after nlmsghdr.
+  void* extra(std::size_t size);
+  template <class T> T* extra() { return static_cast<T*>(extra(sizeof(T))); }
+  void put(std::uint16_t type, const void* data, std::size_t len);
+  void put_u8(std::uint16_t type, std::uint8_t v);
+  void put_u16(std::uint16_t type, std::uint16_t v);
+  void put_u32(std::uint16_t type, std::uint32_t v);
+  void put_strz(std::uint16_t type, const std::string& s);
+  /// Starts a nested attribute; returns a token for end_nest.
+  void* begin_nest(std::uint16_t type);
+  void end_nest(void* nest);
+  nlmsghdr* header();
+  /// The finished message bytes.
+  std::vector<std::uint8_t> take();
+
+private:
+  std::vector<std::uint8_t> buf_;
+};
+
+/// One netlink socket. Not copyable; lives as long as the subsystem that owns it.
+class NetlinkSocket {
+public:
+  using ReplyHandler = std::function<void(const nlmsghdr&)>;
+  using DoneHandler = std::function<void(const NetlinkError*)>; ///< nullptr: success
+
+  /// Opens a socket of `protocol` (NETLINK_ROUTE, NETLINK_GENERIC). Throws std::system_error.
+  NetlinkSocket(boost::asio::io_context& ctx, int protocol);
+  ~NetlinkSocket();
+  NetlinkSocket(const NetlinkSocket&) = delete;
+  NetlinkSocket& operator=(const NetlinkSocket&) = delete;
+
+  /// Subscribes to a multicast group (RTNLGRP_LINK, ...). Throws std::system_error.
+  void join(unsigned group);
+  /// Starts receiving; notifications (messages that answer no request) go to `handler`.
+  /// `on_overrun` runs when the kernel dropped messages (ENOBUFS): state must be re-read.
+  void start(ReplyHandler notification, std::function<void()> on_overrun = {});
+
+  /// Sends `msg` with NLM_F_REQUEST and NLM_F_ACK added and a fresh sequence number. Dump
+  /// replies go to `on_reply`; `on_done` runs once with the final result. Never blocks; a send
+  /// failure is reported through `on_done` before this returns.
+  void request(std::vector<std::uint8_t> msg, ReplyHandler on_reply, DoneHandler on_done);
+
+  /// The same as a coroutine: completes with nullopt on success.
+  boost::asio::awaitable<std::optional<NetlinkError>> call(std::vector<std::uint8_t> msg,
+                                                            ReplyHandler on_reply = {});
+
+  /// Requests still waiting for the kernel's answer.
+  std::size_t pending() const { return pending_.size(); }
+  std::uint32_t port_id() const { return port_id_; }
+
+private:
+  struct Pending {
+    ReplyHandler on_reply;
+    DoneHandler on_done;
+  };
+  void arm();
+  void on_readable();
+  void dispatch(const std::uint8_t* data, std::size_t len);
+  void finish(std::uint32_t seq, const NetlinkError* err);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::uint32_t port_id_ = 0;
+  std::uint32_t next_seq_;
+  std::map<std::uint32_t, Pending> pending_;
+  ReplyHandler notification_;
+  std::function<void()> on_overrun_;
+  std::vector<std::uint8_t> rx_;
+  std::shared_ptr<bool> alive_;
+};
+
+/// strerror() for an errno value.
+std::string errno_text(int code);
+
+} // namespace vigil::core::io

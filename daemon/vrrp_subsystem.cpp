@@ -1,0 +1,539 @@
+#include "daemon/vrrp_subsystem.hpp"
+
+#include <linux/if_addr.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/io/interfaces.hpp"
+#include "core/json.hpp"
+#include "vrrp/announce.hpp"
+#include "vrrp/instance.hpp"
+#include "vrrp/io/announcer.hpp"
+#include "vrrp/io/socket.hpp"
+
+namespace vigil::daemon {
+namespace {
+
+namespace asio = boost::asio;
+using core::Clock;
+using core::config::VrrpInstance;
+using namespace std::chrono_literals;
+
+template <class... F> struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F> overloaded(F...) -> overloaded<F...>;
+
+struct Runner {
+  Runner(asio::io_context& ctx, VrrpInstance c)
+      : cfg(std::move(c)), fsm(vrrp::Settings::from_config(cfg)), timer(ctx) {}
+  VrrpInstance cfg;
+  vrrp::Instance fsm;
+  asio::steady_timer timer;
+  int ifindex = 0;
+  vrrp::io::VrrpSocket* socket = nullptr;
+  std::optional<core::IpAddress> source; ///< advert source: src_ip or the interface primary
+  bool vips_present = false;
+  bool stopped = false;
+  std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> drops_logged{};
+  const std::string& name() const { return cfg.name; }
+};
+
+class VrrpSubsystem final : public Subsystem {
+public:
+  VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs)
+      : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), announcer_(ctx, *logs.vrrp) {}
+
+  std::string_view name() const override { return "vrrp"; }
+
+  void start(const core::config::ConfigPtr& config) override {
+    config_ = config;
+    ifs_.on_link = [this](const core::io::Link& l, bool removed) { link_changed(l, removed); };
+    ifs_.on_address = [this](const core::io::Address& a, bool removed) {
+      address_changed(a, removed);
+    };
+    start_instances(config->vrrp_instances);
+  }
+
+  void reload(const core::config::ConfigPtr& next) override {
+    // Instances whose configuration is unchanged keep running untouched; others are replaced.
+    // (Changing a running master in place, without a flap, is the hot-reload issue's work.)
+    std::vector<VrrpInstance> added;
+    std::vector<std::shared_ptr<Runner>> kept;
+    for (const auto& c : next->vrrp_instances) {
+      auto it = std::find_if(runners_.begin(), runners_.end(),
+                             [&](const auto& r) { return r && r->cfg == c; });
+      if (it != runners_.end()) {
+        kept.push_back(std::move(*it));
+      } else {
+        added.push_back(c);
+      }
+    }
+    for (auto& r : runners_) {
+      if (!r) continue;
+      log_.info("({}) removed or changed by the reload; stopping it", r->name());
+      stop_runner(*r);
+    }
+    runners_ = std::move(kept);
+    config_ = next;
+    start_instances(added);
+  }
+
+  asio::awaitable<void> stop() override {
+    stopping_ = true;
+    for (auto& r : runners_) stop_runner(*r);
+    // Wait for the kernel to confirm the address removals (the caller bounds this).
+    asio::steady_timer t(ctx_);
+    while (ifs_.command().pending() > 0) {
+      t.expires_after(5ms);
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    sockets_.clear();
+  }
+
+  std::string state_json() const override {
+    core::Json j;
+    j.begin_array();
+    for (const auto& r : runners_) instance_json(j, *r);
+    j.end_array();
+    return j.take();
+  }
+
+private:
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  void start_instances(const std::vector<VrrpInstance>& configs) {
+    all_vips_.clear();
+    for (const auto& c : config_->vrrp_instances) {
+      for (const auto& v : c.virtual_ipaddress) all_vips_.insert(v.address.address);
+      for (const auto& v : c.virtual_ipaddress_excluded) all_vips_.insert(v.address.address);
+    }
+    auto now = Clock::now();
+    std::vector<Runner*> started;
+    for (const auto& c : configs) {
+      runners_.push_back(std::make_shared<Runner>(ctx_, c));
+      Runner& r = *runners_.back();
+      bind_interface(r);
+      remove_stale_vips(r);
+      started.push_back(&r);
+    }
+    for (auto& rp : runners_) {
+      Runner* r = rp.get();
+      if (std::find(started.begin(), started.end(), r) == started.end()) continue;
+      execute(*r, r->fsm.start(now, config_->global_defs.vrrp_startup_delay));
+      asio::co_spawn(ctx_, timer_loop(rp), asio::detached);
+    }
+  }
+
+  void stop_runner(Runner& r) {
+    if (r.stopped) return;
+    execute(r, r.fsm.shutdown(Clock::now()));
+    r.stopped = true;
+    r.timer.cancel();
+  }
+
+  /// A previous run (or a crash) may have left this instance's addresses behind; a backup must
+  /// not hold them. If this node becomes master it adds them again.
+  void remove_stale_vips(Runner& r) {
+    if (r.fsm.settings().priority == 255) return; // the owner is master at once anyway
+    for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
+      if (ifindex > 0 && ifs_.has_address(ifindex, spec.address.address)) {
+        log_.info("({}) removing {} left on the interface by a previous run", r.name(),
+                  spec.address.to_string());
+        vip_request(r, false, spec, ifindex);
+      }
+    });
+  }
+
+  /// Owns its runner: a runner dropped by a reload lives until its loop has seen `stopped`.
+  asio::awaitable<void> timer_loop(std::shared_ptr<Runner> rp) {
+    Runner& r = *rp;
+    while (!r.stopped) {
+      auto d = r.fsm.next_deadline();
+      r.timer.expires_at(d ? *d : Clock::time_point::max());
+      co_await r.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (r.stopped) break;
+      // Early or cancelled wake-ups are harmless: tick() acts only on expired deadlines.
+      execute(r, r.fsm.tick(Clock::now()));
+    }
+  }
+
+  /// Recomputes the deadline after an event changed the instance.
+  void rearm(Runner& r) {
+    if (r.stopped) return;
+    auto d = r.fsm.next_deadline();
+    auto at = d ? *d : Clock::time_point::max();
+    if (at != r.timer.expiry()) r.timer.expires_at(at); // cancels the wait; the loop re-reads
+  }
+
+  // --- interfaces and addresses -------------------------------------------------------------
+
+  void bind_interface(Runner& r) {
+    auto now = Clock::now();
+    const core::io::Link* link = r.cfg.interface ? ifs_.find(*r.cfg.interface) : nullptr;
+    r.ifindex = link ? link->index : 0;
+    r.socket = nullptr;
+    if (!link) {
+      log_.error("({}) interface {} does not exist; the instance stays in FAULT until it "
+                 "appears",
+                 r.name(), r.cfg.interface.value_or("?"));
+      r.fsm.set_fault(vrrp::FaultKind::link_down, true, now);
+      return;
+    }
+    try {
+      r.socket = &socket_for(link->index, link->name, r.cfg.family);
+      if (r.cfg.unicast_peer.empty()) r.socket->join(r.cfg.mcast_dst_ip);
+    } catch (const std::exception& e) {
+      log_.error("({}) cannot open the VRRP socket on {}: {}", r.name(), link->name, e.what());
+      r.socket = nullptr;
+    }
+    bool down = !link->up() && !r.cfg.dont_track_primary;
+    execute(r, r.fsm.set_fault(vrrp::FaultKind::link_down, down || !r.socket, now));
+    update_source(r);
+  }
+
+  vrrp::io::VrrpSocket& socket_for(int ifindex, const std::string& ifname, core::Family f) {
+    auto key = std::make_pair(ifindex, f);
+    auto it = sockets_.find(key);
+    if (it != sockets_.end()) return *it->second;
+    auto s = std::make_unique<vrrp::io::VrrpSocket>(ctx_, log_, ifindex, ifname, f);
+    auto* raw = s.get();
+    s->start([this, raw](const vrrp::io::Packet& p) { received(*raw, p); });
+    sockets_.emplace(key, std::move(s));
+    return *raw;
+  }
+
+  std::optional<core::IpAddress> primary(int ifindex, core::Family f) const {
+    for (const auto& a : ifs_.addresses(ifindex)) {
+      if (a.address.family() != f || all_vips_.count(a.address)) continue;
+      if (f == core::Family::inet ? a.secondary()
+                                  : (!a.address.is_link_local() || a.tentative()))
+        continue;
+      return a.address;
+    }
+    return std::nullopt;
+  }
+
+  void update_source(Runner& r) {
+    if (r.ifindex == 0) return;
+    auto now = Clock::now();
+    std::optional<core::IpAddress> src = r.cfg.src_ip ? r.cfg.src_ip : primary(r.ifindex, r.cfg.family);
+    bool src_missing = false;
+    if (r.cfg.src_ip && r.cfg.track_src_ip) {
+      src_missing = true;
+      for (const auto& [key, s] : sockets_)
+        if (ifs_.has_address(key.first, *r.cfg.src_ip)) src_missing = false;
+      if (ifs_.has_address(r.ifindex, *r.cfg.src_ip)) src_missing = false;
+    }
+    if (src != r.source) {
+      if (src)
+        log_.info("({}) using source address {}", r.name(), src->to_string());
+      else
+        log_.warn("({}) interface {} has no usable {} address", r.name(),
+                  r.cfg.interface.value_or("?"),
+                  r.cfg.family == core::Family::inet ? "IPv4" : "IPv6 link-local");
+    }
+    r.source = src;
+    r.fsm.set_primary_address(src);
+    bool no_peer = r.cfg.unicast_fault_no_peer && r.cfg.unicast_peer.empty();
+    execute(r, r.fsm.set_fault(vrrp::FaultKind::no_source_address,
+                               !src || src_missing || no_peer, now));
+  }
+
+  void link_changed(const core::io::Link& l, bool removed) {
+    auto now = Clock::now();
+    for (auto& rp : runners_) {
+      Runner& r = *rp;
+      if (r.stopped || !r.cfg.interface || *r.cfg.interface != l.name) continue;
+      if (removed) {
+        log_.warn("({}) interface {} was removed", r.name(), l.name);
+        r.ifindex = 0;
+        r.socket = nullptr;
+        execute(r, r.fsm.set_fault(vrrp::FaultKind::link_down, true, now));
+      } else if (r.ifindex != l.index || !r.socket) {
+        bind_interface(r);
+      } else {
+        bool down = !l.up() && !r.cfg.dont_track_primary;
+        if (down != (r.fsm.state() == vrrp::State::fault && r.fsm.faulted()))
+          log_.info("({}) link {} is {}", r.name(), l.name, l.up() ? "up" : "down");
+        execute(r, r.fsm.set_fault(vrrp::FaultKind::link_down, down, now));
+      }
+      rearm(r);
+    }
+    if (removed)
+      for (auto it = sockets_.begin(); it != sockets_.end();)
+        it = it->first.first == l.index ? sockets_.erase(it) : std::next(it);
+  }
+
+  void address_changed(const core::io::Address& a, bool /*removed*/) {
+    for (auto& rp : runners_) {
+      Runner& r = *rp;
+      if (r.stopped || r.ifindex == 0) continue;
+      if (r.ifindex == a.index || (r.cfg.src_ip && *r.cfg.src_ip == a.address)) {
+        update_source(r);
+        rearm(r);
+      }
+    }
+  }
+
+  // --- receive ---------------------------------------------------------------------------------
+
+  void received(vrrp::io::VrrpSocket& sock, const vrrp::io::Packet& p) {
+    auto d = vrrp::decode(p.message, p.src, p.dst);
+    if (d.drop != vrrp::Drop::none) {
+      ++socket_drops_[std::size_t(d.drop)];
+      log_.debug("dropped a VRRP packet from {} on ifindex {}: {}", p.src.to_string(),
+                 sock.ifindex(), vrrp::to_string(d.drop));
+      return;
+    }
+    Runner* target = nullptr;
+    bool multicast = p.dst.is_multicast();
+    for (auto& rp : runners_) {
+      Runner& r = *rp;
+      if (r.stopped || r.socket != &sock || r.cfg.virtual_router_id != d.advert.vrid) continue;
+      bool unicast = !r.cfg.unicast_peer.empty();
+      if (multicast && !unicast && r.cfg.mcast_dst_ip == p.dst) {
+        target = &r;
+        break;
+      }
+      if (!multicast && unicast) {
+        bool peer = std::any_of(r.cfg.unicast_peer.begin(), r.cfg.unicast_peer.end(),
+                                [&](const auto& q) { return q.address == p.src; });
+        if (peer) {
+          target = &r;
+          break;
+        }
+      }
+      if (!target) target = &r; // the validation ladder decides (and counts)
+    }
+    if (!target) {
+      ++socket_drops_[std::size_t(vrrp::Drop::unknown_vrid)];
+      log_.debug("advert for VRID {} from {}: no such instance here", d.advert.vrid,
+                 p.src.to_string());
+      return;
+    }
+    Runner& r = *target;
+    if (r.source && p.src == *r.source) {
+      r.fsm.count_drop(vrrp::Drop::own_packet);
+      return;
+    }
+    vrrp::Received in{d.advert, p.src, p.ttl, multicast, d.form};
+    auto before = r.fsm.counters().drops;
+    execute(r, r.fsm.receive(in, Clock::now()));
+    log_new_drops(r, before, p);
+    rearm(r);
+  }
+
+  void log_new_drops(Runner& r, const std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)>& before,
+                     const vrrp::io::Packet& p) {
+    const auto& after = r.fsm.counters().drops;
+    for (std::size_t k = 0; k < after.size(); ++k) {
+      if (after[k] == before[k]) continue;
+      // The first of each kind at info (or always with `debug`), the rest at debug.
+      bool loud = r.drops_logged[k]++ == 0 || r.cfg.debug > 0;
+      auto lvl = loud ? spdlog::level::info : spdlog::level::debug;
+      log_.log(lvl, "({}) dropped an advert from {}: {}{}", r.name(), p.src.to_string(),
+               vrrp::to_string(vrrp::Drop(k)),
+               r.drops_logged[k] == 1 ? " (further drops of this kind are logged at debug)" : "");
+    }
+  }
+
+  // --- effects ---------------------------------------------------------------------------------
+
+  void execute(Runner& r, const vrrp::Effects& fx) {
+    for (const auto& e : fx)
+      std::visit(overloaded{
+                     [&](const vrrp::Transition& t) { log_transition(r, t); },
+                     [&](const vrrp::SendAdvert& a) { send_advert(r, a.priority); },
+                     [&](const vrrp::AddVips&) { set_vips(r, true); },
+                     [&](const vrrp::DelVips&) { set_vips(r, false); },
+                     [&](const vrrp::SendGarp& g) { send_garp(r, g.rounds); },
+                 },
+                 e);
+  }
+
+  void log_transition(Runner& r, const vrrp::Transition& t) {
+    std::string detail(vrrp::to_string(t.reason));
+    if (t.peer)
+      detail += ", from " + t.peer->to_string() + " priority " + std::to_string(t.peer_priority);
+    if (t.to == vrrp::State::init) {
+      log_.info("({}) Stopped (was {})", r.name(), vrrp::to_string(t.from));
+      return;
+    }
+    log_.info("({}) Entering {} STATE ({})", r.name(), vrrp::to_string(t.to), detail);
+  }
+
+  void send_advert(Runner& r, std::uint8_t priority) {
+    if (!r.socket || !r.source) return;
+    const auto& s = r.fsm.settings();
+    vrrp::Advert a;
+    a.version = s.version;
+    a.vrid = s.vrid;
+    a.priority = priority;
+    a.interval = s.version == 2
+                     ? std::uint16_t(std::chrono::duration_cast<std::chrono::seconds>(s.advert_int).count())
+                     : std::uint16_t(s.advert_int / 10ms);
+    a.auth = s.auth;
+    a.auth_data = s.auth_data;
+    a.addresses = s.vips;
+    if (r.cfg.unicast_peer.empty()) {
+      auto bytes = vrrp::encode(a, *r.source, r.cfg.mcast_dst_ip, s.checksum);
+      r.socket->send(bytes, *r.source, r.cfg.mcast_dst_ip, 255);
+    } else {
+      // The v3 IPv4 pseudo-header differs per destination, so each peer gets its own encoding.
+      for (const auto& peer : r.cfg.unicast_peer) {
+        auto bytes = vrrp::encode(a, *r.source, peer.address, s.checksum);
+        r.socket->send(bytes, *r.source, peer.address, r.cfg.unicast_ttl);
+      }
+    }
+  }
+
+  template <class F> void for_each_vip(Runner& r, F f) {
+    auto visit = [&](const std::vector<core::config::AddressSpec>& list) {
+      for (const auto& spec : list) {
+        int ifindex = r.ifindex;
+        if (spec.dev) {
+          const auto* l = ifs_.find(*spec.dev);
+          ifindex = l ? l->index : 0;
+        }
+        f(spec, ifindex);
+      }
+    };
+    visit(r.cfg.virtual_ipaddress);
+    visit(r.cfg.virtual_ipaddress_excluded);
+  }
+
+  void set_vips(Runner& r, bool add) {
+    r.vips_present = add;
+    for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
+      if (ifindex == 0) {
+        log_.error("({}) cannot {} {}: interface {} does not exist", r.name(),
+                   add ? "add" : "remove", spec.address.to_string(),
+                   spec.dev.value_or(r.cfg.interface.value_or("?")));
+        return;
+      }
+      vip_request(r, add, spec, ifindex);
+    });
+  }
+
+  void vip_request(Runner& r, bool add, const core::config::AddressSpec& spec, int ifindex) {
+    std::string what = spec.address.to_string();
+    std::string name = r.name();
+    ifs_.command().request(core::io::address_request(add, ifindex, spec), {},
+                           [this, add, what, name, ifindex](const core::io::NetlinkError* e) {
+                             if (!e) return;
+                             // Removing an address that is already gone is fine.
+                             if (!add && (e->code == EADDRNOTAVAIL || e->code == ENODEV)) return;
+                             log_.error("({}) cannot {} {} on ifindex {}: {}", name,
+                                        add ? "add" : "remove", what, ifindex, e->message);
+                           });
+  }
+
+  void send_garp(Runner& r, std::uint32_t rounds) {
+    if (rounds == 0) return;
+    std::map<int, std::vector<std::vector<std::uint8_t>>> frames;
+    std::map<int, bool> v6;
+    for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
+      const auto* link = ifs_.find(ifindex);
+      if (!link || !link->has_mac) return;
+      const auto& a = spec.address.address;
+      if (a.is_v4()) {
+        frames[ifindex].push_back(vrrp::garp_frame(link->mac, a));
+      } else {
+        auto ll = primary(ifindex, core::Family::inet6);
+        if (!ll) return;
+        frames[ifindex].push_back(vrrp::unsolicited_na_frame(link->mac, *ll, a, true));
+        v6[ifindex] = true;
+      }
+    });
+    const auto& g = config_->global_defs;
+    for (auto& [ifindex, list] : frames) {
+      auto gap = v6[ifindex] ? g.vrrp_gna_interval : g.vrrp_garp_interval;
+      asio::co_spawn(ctx_, announcer_.burst(ifindex, std::move(list), rounds, gap),
+                     asio::detached);
+    }
+  }
+
+  // --- state ----------------------------------------------------------------------------------
+
+  void instance_json(core::Json& j, const Runner& r) const {
+    const auto& f = r.fsm;
+    j.begin_object();
+    j.key("name").value(r.name());
+    j.key("state").value(vrrp::to_string(f.state()));
+    j.key("interface").value(r.cfg.interface.value_or(""));
+    j.key("vrid").value(unsigned(r.cfg.virtual_router_id));
+    j.key("family").value(r.cfg.family == core::Family::inet ? "inet" : "inet6");
+    j.key("version").value(unsigned(r.cfg.version));
+    j.key("priority").value(unsigned(f.priority()));
+    j.key("configured_priority").value(unsigned(r.cfg.priority));
+    j.key("source");
+    r.source ? j.value(r.source->to_string()) : j.null();
+    j.key("master");
+    f.master_address() ? j.value(f.master_address()->to_string()) : j.null();
+    j.key("advert_int_s").number_text(core::seconds_text(
+        std::chrono::duration_cast<std::chrono::microseconds>(r.cfg.advert_int).count()));
+    j.key("master_down_interval_s")
+        .number_text(core::seconds_text(
+            std::chrono::duration_cast<std::chrono::microseconds>(f.master_down_interval()).count()));
+    j.key("vips_present").value(r.vips_present);
+    const auto& c = f.counters();
+    j.key("counters").begin_object();
+    j.key("adverts_rx").value(static_cast<unsigned long long>(c.adverts_rx));
+    j.key("adverts_tx").value(static_cast<unsigned long long>(c.adverts_tx));
+    j.key("priority_zero_rx").value(static_cast<unsigned long long>(c.priority_zero_rx));
+    j.key("priority_zero_tx").value(static_cast<unsigned long long>(c.priority_zero_tx));
+    j.key("became_master").value(static_cast<unsigned long long>(c.became_master));
+    j.key("released_master").value(static_cast<unsigned long long>(c.released_master));
+    j.key("drops").begin_object();
+    for (std::size_t k = 1; k < c.drops.size(); ++k)
+      if (c.drops[k]) j.key(vrrp::to_string(vrrp::Drop(k))).value(static_cast<unsigned long long>(c.drops[k]));
+    j.end_object();
+    j.end_object();
+    j.key("peers").begin_array();
+    for (const auto& [addr, p] : f.peers()) {
+      j.begin_object();
+      j.key("address").value(addr.to_string());
+      j.key("adverts").value(static_cast<unsigned long long>(p.adverts));
+      j.key("last_priority").value(unsigned(p.last_priority));
+      if (r.cfg.version == 3 && r.cfg.family == core::Family::inet) {
+        j.key("checksum_rfc5798_pseudo_header").value(static_cast<unsigned long long>(p.checksum_pseudo_header));
+        j.key("checksum_rfc9568_message_only").value(static_cast<unsigned long long>(p.checksum_message_only));
+      }
+      j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+  }
+
+  asio::io_context& ctx_;
+  const Logs& logs_;
+  spdlog::logger& log_;
+  core::io::Interfaces& ifs_;
+  vrrp::io::Announcer announcer_;
+  core::config::ConfigPtr config_;
+  std::map<std::pair<int, core::Family>, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;
+  std::vector<std::shared_ptr<Runner>> runners_;
+  std::set<core::IpAddress> all_vips_;
+  std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> socket_drops_{};
+  bool stopping_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<Subsystem> make_vrrp_subsystem(asio::io_context& ctx, const Logs& logs,
+                                               core::io::Interfaces& interfaces) {
+  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces);
+}
+
+} // namespace vigil::daemon

@@ -1,0 +1,22 @@
+#pragma once
+// The VRRP driver: runs one vrrp::Instance per configured vrrp_instance on the io_context,
+// feeds it adverts from the raw sockets and link/address events from rtnetlink, and executes
+// its effects (adverts, VIP changes through netlink, gratuitous ARP / unsolicited NA).
+#include <memory>
+
+#include "daemon/logging.hpp"
+#include "daemon/subsystem.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace vigil::core::io {
+class Interfaces;
+}
+
+namespace vigil::daemon {
+
+std::unique_ptr<Subsystem> make_vrrp_subsystem(boost::asio::io_context& ctx, const Logs& logs,
+                                               core::io::Interfaces& interfaces);
+
+} // namespace vigil::daemon

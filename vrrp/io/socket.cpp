@@ -1,0 +1,261 @@
+#include "vrrp/io/socket.hpp"
+
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <spdlog/logger.h>
+
+#include "vrrp/packet.hpp"
+
+namespace vigil::vrrp::io {
+namespace {
+
+namespace asio = boost::asio;
+
+// DSCP CS6 (network control), as keepalived marks its adverts.
+constexpr int traffic_class = 0xc0;
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+void setopt(int fd, int level, int name, int value, const char* what) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) fail(what);
+}
+
+} // namespace
+
+struct VrrpSocket::Impl {
+  Impl(asio::io_context& ctx, int fd) : sd(ctx, fd) {}
+  asio::posix::stream_descriptor sd;
+  std::array<std::uint8_t, 65536> buf{};
+};
+
+VrrpSocket::VrrpSocket(asio::io_context& ctx, spdlog::logger& log, int ifindex,
+                       const std::string& ifname, core::Family family)
+    : log_(log), ifindex_(ifindex), ifname_(ifname), family_(family),
+      alive_(std::make_shared<bool>(true)) {
+  bool v4 = family == core::Family::inet;
+  int fd = ::socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    ip_proto_vrrp);
+  if (fd < 0) fail("VRRP raw socket on " + ifname);
+  try {
+    if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(),
+                     socklen_t(ifname.size())) != 0)
+      fail("SO_BINDTODEVICE " + ifname);
+    setopt(fd, SOL_SOCKET, SO_RCVBUF, 1 << 18, "SO_RCVBUF");
+    if (v4) {
+      setopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP");
+      setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255, "IP_MULTICAST_TTL");
+      setopt(fd, IPPROTO_IP, IP_TTL, 255, "IP_TTL");
+      setopt(fd, IPPROTO_IP, IP_TOS, traffic_class, "IP_TOS");
+      // unicast_src_ip may name an address that is not (yet) on this host.
+      setopt(fd, IPPROTO_IP, IP_FREEBIND, 1, "IP_FREEBIND");
+      ip_mreqn mr{};
+      mr.imr_ifindex = ifindex;
+      if (::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof mr) != 0)
+        fail("IP_MULTICAST_IF");
+    } else {
+      setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP");
+      setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, "IPV6_MULTICAST_HOPS");
+      setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, "IPV6_UNICAST_HOPS");
+      setopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "IPV6_MULTICAST_IF");
+      setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+      setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT");
+      setopt(fd, IPPROTO_IPV6, IPV6_TCLASS, traffic_class, "IPV6_TCLASS");
+      setopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, 1, "IPV6_FREEBIND");
+      // No IPV6_CHECKSUM: the codec checks checksums itself and counts the bad ones.
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  impl_ = std::make_unique<Impl>(ctx, fd);
+}
+
+VrrpSocket::~VrrpSocket() {
+  *alive_ = false;
+  boost::system::error_code ec;
+  impl_->sd.close(ec);
+}
+
+void VrrpSocket::join(const core::IpAddress& group) {
+  if (std::find(joined_.begin(), joined_.end(), group) != joined_.end()) return;
+  int fd = impl_->sd.native_handle();
+  if (family_ == core::Family::inet) {
+    ip_mreqn mr{};
+    std::memcpy(&mr.imr_multiaddr, group.data(), 4);
+    mr.imr_ifindex = ifindex_;
+    if (::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) != 0 &&
+        errno != EADDRINUSE)
+      fail("join " + group.to_string() + " on " + ifname_);
+  } else {
+    ipv6_mreq mr{};
+    std::memcpy(&mr.ipv6mr_multiaddr, group.data(), 16);
+    mr.ipv6mr_interface = unsigned(ifindex_);
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mr, sizeof mr) != 0 &&
+        errno != EADDRINUSE)
+      fail("join " + group.to_string() + " on " + ifname_);
+  }
+  joined_.push_back(group);
+}
+
+void VrrpSocket::start(std::function<void(const Packet&)> on_packet) {
+  on_packet_ = std::move(on_packet);
+  arm();
+}
+
+void VrrpSocket::arm() {
+  impl_->sd.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [this, alive = alive_](const boost::system::error_code& ec) {
+                         if (!*alive || ec) return;
+                         on_readable();
+                         if (*alive) arm();
+                       });
+}
+
+void VrrpSocket::on_readable() {
+  int fd = impl_->sd.native_handle();
+  for (int budget = 0; budget < 256; ++budget) { // bounded: adverts of other sockets wait too
+    sockaddr_storage from{};
+    alignas(cmsghdr) std::array<std::uint8_t, 256> control{};
+    iovec iov{impl_->buf.data(), impl_->buf.size()};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return; // EAGAIN: drained (other errors: the next readiness tells us again)
+    }
+    ++received_;
+    Packet p;
+    const std::uint8_t* data = impl_->buf.data();
+    if (family_ == core::Family::inet) {
+      // IPv4 raw sockets deliver the IP header: TTL and destination come from it.
+      if (n < 20 || (data[0] >> 4) != 4) {
+        ++malformed_;
+        continue;
+      }
+      std::size_t ihl = std::size_t(data[0] & 0x0f) * 4;
+      std::size_t total = (std::size_t(data[2]) << 8) | data[3];
+      if (ihl < 20 || std::size_t(n) < ihl || total > std::size_t(n) || total < ihl) {
+        ++malformed_;
+        continue;
+      }
+      p.ttl = data[8];
+      p.src = core::IpAddress::from_bytes(core::Family::inet, data + 12);
+      p.dst = core::IpAddress::from_bytes(core::Family::inet, data + 16);
+      p.message = std::span<const std::uint8_t>(data + ihl, total - ihl);
+    } else {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&from);
+      p.src = core::IpAddress::from_bytes(core::Family::inet6, sin6->sin6_addr.s6_addr);
+      bool have_dst = false;
+      bool have_hops = false;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != IPPROTO_IPV6) continue;
+        if (c->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          p.dst = core::IpAddress::from_bytes(core::Family::inet6, info.ipi6_addr.s6_addr);
+          have_dst = true;
+        } else if (c->cmsg_type == IPV6_HOPLIMIT) {
+          int hops = 0;
+          std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
+          p.ttl = std::uint8_t(hops);
+          have_hops = true;
+        }
+      }
+      if (!have_dst || !have_hops) {
+        ++malformed_;
+        continue;
+      }
+      p.message = std::span<const std::uint8_t>(data, std::size_t(n));
+    }
+    auto alive = alive_;
+    on_packet_(p);
+    if (!*alive) return;
+  }
+}
+
+bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddress& src,
+                      const core::IpAddress& dst, std::uint8_t ttl) {
+  int fd = impl_->sd.native_handle();
+  iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) std::array<std::uint8_t, 128> control{};
+  msg.msg_control = control.data();
+  sockaddr_in to4{};
+  sockaddr_in6 to6{};
+  int hops = ttl;
+  if (family_ == core::Family::inet) {
+    to4.sin_family = AF_INET;
+    std::memcpy(&to4.sin_addr, dst.data(), 4);
+    msg.msg_name = &to4;
+    msg.msg_namelen = sizeof to4;
+    msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo)) + CMSG_SPACE(sizeof(int));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_ifindex = ifindex_;
+    std::memcpy(&info.ipi_spec_dst, src.data(), 4); // the source address of the packet
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    c = CMSG_NXTHDR(&msg, c);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_TTL;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &hops, sizeof hops);
+  } else {
+    to6.sin6_family = AF_INET6;
+    std::memcpy(&to6.sin6_addr, dst.data(), 16);
+    if (dst.is_link_local() || dst.is_multicast()) to6.sin6_scope_id = unsigned(ifindex_);
+    msg.msg_name = &to6;
+    msg.msg_namelen = sizeof to6;
+    msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int));
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo info{};
+    info.ipi6_ifindex = unsigned(ifindex_);
+    std::memcpy(&info.ipi6_addr, src.data(), 16);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    c = CMSG_NXTHDR(&msg, c);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_HOPLIMIT;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &hops, sizeof hops);
+  }
+  ssize_t n;
+  do {
+    n = ::sendmsg(fd, &msg, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    ++send_errors_;
+    log_.warn("cannot send VRRP advert on {} from {} to {}: {}", ifname_, src.to_string(),
+              dst.to_string(), std::strerror(errno));
+    return false;
+  }
+  ++sent_;
+  return true;
+}
+
+} // namespace vigil::vrrp::io

@@ -1,0 +1,74 @@
+#pragma once
+// A raw IP protocol-112 socket bound to one interface and one family: receives every VRRP
+// packet arriving there (multicast and unicast) and sends adverts with TTL/hop limit 255 and a
+// chosen source address. Never blocks: receive is asynchronous, send is non-blocking.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/ip.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace vigil::vrrp::io {
+
+/// A received VRRP packet: the VRRP message and what the IP layer said about it.
+struct Packet {
+  std::span<const std::uint8_t> message; ///< the IP payload (the VRRP message)
+  core::IpAddress src;
+  core::IpAddress dst;
+  std::uint8_t ttl = 0; ///< TTL (IPv4) or hop limit (IPv6)
+};
+
+class VrrpSocket {
+public:
+  /// Opens the socket on interface `ifname` (index `ifindex`). Throws std::system_error.
+  VrrpSocket(boost::asio::io_context& ctx, spdlog::logger& log, int ifindex,
+             const std::string& ifname, core::Family family);
+  ~VrrpSocket();
+  VrrpSocket(const VrrpSocket&) = delete;
+  VrrpSocket& operator=(const VrrpSocket&) = delete;
+
+  /// Joins multicast `group` on the interface (idempotent). Throws std::system_error.
+  void join(const core::IpAddress& group);
+  /// Starts the receive loop.
+  void start(std::function<void(const Packet&)> on_packet);
+  /// Sends one VRRP message from `src` to `dst` with TTL/hop limit `ttl`. Returns false when
+  /// the kernel refused it (logged with its reason, counted).
+  bool send(std::span<const std::uint8_t> message, const core::IpAddress& src,
+            const core::IpAddress& dst, std::uint8_t ttl);
+
+  int ifindex() const { return ifindex_; }
+  core::Family family() const { return family_; }
+  std::uint64_t received() const { return received_; }
+  std::uint64_t malformed() const { return malformed_; }
+  std::uint64_t sent() const { return sent_; }
+  std::uint64_t send_errors() const { return send_errors_; }
+
+private:
+  void arm();
+  void on_readable();
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  spdlog::logger& log_;
+  int ifindex_;
+  std::string ifname_;
+  core::Family family_;
+  std::function<void(const Packet&)> on_packet_;
+  std::shared_ptr<bool> alive_;
+  std::uint64_t received_ = 0;
+  std::uint64_t malformed_ = 0;
+  std::uint64_t sent_ = 0;
+  std::uint64_t send_errors_ = 0;
+  std::vector<core::IpAddress> joined_;
+};
+
+} // namespace vigil::vrrp::io
