@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -211,6 +212,13 @@ private:
     s->start([this, raw](const vrrp::io::Packet& p) { received(*raw, p); });
     sockets_.emplace(key, std::move(s));
     return *raw;
+  }
+
+  /// net.ipv6.conf.IF.forwarding (a procfs read: memory-backed, it does not block).
+  static bool ipv6_forwarding(const std::string& ifname) {
+    std::ifstream in("/proc/sys/net/ipv6/conf/" + ifname + "/forwarding");
+    int v = 0;
+    return (in >> v) && v != 0;
   }
 
   std::optional<core::IpAddress> primary(int ifindex, core::Family f) const {
@@ -452,7 +460,9 @@ private:
       } else {
         auto ll = primary(ifindex, core::Family::inet6);
         if (!ll) return;
-        frames[ifindex].push_back(vrrp::unsolicited_na_frame(link->mac, *ll, a, true));
+        // Like keepalived: the Router flag only when this host forwards IPv6 on the interface.
+        frames[ifindex].push_back(
+            vrrp::unsolicited_na_frame(link->mac, *ll, a, ipv6_forwarding(link->name)));
         v6[ifindex] = true;
       }
     });
