@@ -359,15 +359,22 @@ private:
   // --- effects ---------------------------------------------------------------------------------
 
   void execute(Runner& r, const vrrp::Effects& fx) {
+    // Packets and address changes first, logs after: a transition's advert and GARP must not
+    // wait for a log line to be formatted and written.
+    std::optional<vrrp::Transition> transition;
     for (const auto& e : fx)
       std::visit(overloaded{
-                     [&](const vrrp::Transition& t) { log_transition(r, t); },
+                     [&](const vrrp::Transition& t) {
+                       if (transition) log_transition(r, *transition);
+                       transition = t;
+                     },
                      [&](const vrrp::SendAdvert& a) { send_advert(r, a.priority); },
                      [&](const vrrp::AddVips&) { set_vips(r, true); },
                      [&](const vrrp::DelVips&) { set_vips(r, false); },
                      [&](const vrrp::SendGarp& g) { send_garp(r, g.rounds); },
                  },
                  e);
+    if (transition) log_transition(r, *transition);
   }
 
   void log_transition(Runner& r, const vrrp::Transition& t) {

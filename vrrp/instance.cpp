@@ -119,10 +119,11 @@ void Instance::become_master(Effects& fx, TimePoint now, Reason why,
   master_ = primary_;
   ++counters_.became_master;
   fx.push_back(Transition{from, State::master, why, peer, peer_prio});
-  // RFC 9568 6.4.2: send an advert, then announce the addresses (their GARP/NA carry the VIPs).
-  fx.push_back(AddVips{});
+  // RFC 9568 6.4.2: send an advert, announce the addresses (GARP / unsolicited NA), then
+  // configure them. The wire comes first: the address change is a slower netlink round trip.
   send_advert(fx, now, priority_);
   fx.push_back(SendGarp{s_.garp_master_repeat});
+  fx.push_back(AddVips{});
   if (s_.garp_master_delay.count() > 0) {
     garp_second_burst_ = now + s_.garp_master_delay;
     garp_second_rounds_ = s_.garp_master_repeat;

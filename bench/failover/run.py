@@ -98,9 +98,10 @@ def one_event(lab, kind: str, mode: dict, event: str, n: int) -> dict:
     master_mac = h1.link("eth0")["address"]
     backup_mac = h2.link("eth0")["address"]
     cap = lab.switch.start(["tcpdump", "-i", "br-lan0", "-n", "-e", "-tt", "-l",
-                            "vrrp or arp"], name=f"cap{n}")
+                            "ip proto 112 or arp"], name=f"cap{n}")
     mon = h2.start(["ip", "-ts", "monitor", "address"], name=f"mon{n}")
-    time.sleep(0.5)
+    cap.wait_log(r"listening on")
+    time.sleep(2.5)  # at least two adverts of the master before the event
     if event == "crash":
         master.kill()
     else:
@@ -154,12 +155,15 @@ def main() -> int:
         print(f"{mode_name:<8} {event:<9} {kind:<11} {fmt([r['advert'] for r in results]):<28} "
               f"{fmt([r['garp'] for r in results]):<28} {fmt([r['vip'] for r in results]):<28} "
               f"{limit * 1000:.3f} ms")
-    print("\nratio keepalived/vigild of the median first advert (above 1: vigild is faster):")
+    print("\nmedians, vigild minus keepalived (negative: vigild is faster), and ratio k/v:")
     for i in range(0, len(rows), 2):
         k, v = rows[i], rows[i + 1]
-        km = statistics.median([r["advert"] for r in k[3] if r["advert"] is not None])
-        vm = statistics.median([r["advert"] for r in v[3] if r["advert"] is not None])
-        print(f"  {k[0]:<8} {k[1]:<9} {km / vm:.4f}")
+        parts = []
+        for what in ("advert", "garp", "vip"):
+            km = statistics.median([r[what] for r in k[3] if r[what] is not None])
+            vm = statistics.median([r[what] for r in v[3] if r[what] is not None])
+            parts.append(f"{what} {(vm - km) * 1e6:+7.0f} us ({km / vm:.5f})")
+        print(f"  {k[0]:<8} {k[1]:<9} " + "  ".join(parts))
     return 0
 
 
