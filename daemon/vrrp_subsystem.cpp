@@ -104,9 +104,17 @@ public:
 
   std::string state_json() const override {
     core::Json j;
-    j.begin_array();
+    j.begin_object();
+    j.key("instances").begin_array();
     for (const auto& r : runners_) instance_json(j, *r);
     j.end_array();
+    // Packets no instance took: undecodable ones and adverts for VRIDs not configured here.
+    j.key("unmatched_drops").begin_object();
+    for (std::size_t k = 1; k < socket_drops_.size(); ++k)
+      if (socket_drops_[k])
+        j.key(vrrp::to_string(vrrp::Drop(k))).value(static_cast<unsigned long long>(socket_drops_[k]));
+    j.end_object();
+    j.end_object();
     return j.take();
   }
 

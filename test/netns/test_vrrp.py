@@ -179,7 +179,7 @@ def test_state_dump_and_counters(lab) -> None:
     b.proc.signal(signal.SIGUSR1)
     line = b.proc.wait_log(r"state (\{.*\})$", after=mark).group(1)
     state = json.loads(line)
-    (vi,) = state["vrrp"]
+    (vi,) = state["vrrp"]["instances"]
     assert vi["name"] == "VI_1" and vi["state"] == "BACKUP"
     assert vi["priority"] == 100 and vi["master"] == h1.ipv4()
     assert vi["counters"]["adverts_rx"] > 0
@@ -209,7 +209,7 @@ def test_rfc9568_checksum_form_is_detected(lab) -> None:
     wait_for(lambda: h1.has_address(mode.vip), what="the RFC 9568 sender to become master")
     mark = b.proc.log_mark()
     b.proc.signal(signal.SIGUSR1)
-    vi = json.loads(b.proc.wait_log(r"state (\{.*\})$", after=mark).group(1))["vrrp"][0]
+    vi = json.loads(b.proc.wait_log(r"state (\{.*\})$", after=mark).group(1))["vrrp"]["instances"][0]
     assert vi["state"] == "BACKUP"
     (peer,) = vi["peers"]
     assert peer["checksum_rfc9568_message_only"] > 0
@@ -250,3 +250,25 @@ def test_stale_vip_removed_at_start(lab) -> None:
     b.start()
     b.proc.wait_log(r"removing 10.99.0.100/24 left on the interface by a previous run")
     h2.wait_address(mode.vip, present=False)
+
+
+@pytest.mark.lab(hosts=2, ipv4=LAN4)
+def test_adverts_for_other_vrids_are_counted(lab) -> None:
+    """keepalived on VRID 52 next to vigild on VRID 51: vigild counts and drops its adverts."""
+    import json
+
+    h1, h2 = lab.hosts["h1"], lab.hosts["h2"]
+    mode = MODES[1]
+    other = Node(h1, "keepalived", mode, 200, h2)
+    other.text = other.text.replace("virtual_router_id 51", "virtual_router_id 52").replace(
+        "10.99.0.100/24", "10.99.0.101/24")
+    other.start()
+    ours = Node(h2, "vigild", mode, 100, h1)
+    ours.start()
+    ours.proc.wait_log(r"Entering MASTER STATE", timeout=30)  # alone on VRID 51
+    wait_for(lambda: h1.has_address("10.99.0.101"), what="keepalived master on VRID 52")
+    mark = ours.proc.log_mark()
+    ours.proc.signal(signal.SIGUSR1)
+    state = json.loads(ours.proc.wait_log(r"state (\{.*\})$", after=mark).group(1))["vrrp"]
+    assert state["unmatched_drops"]["unknown_vrid"] > 0
+    assert state["instances"][0]["counters"]["adverts_rx"] == 0

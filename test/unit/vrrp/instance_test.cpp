@@ -400,3 +400,21 @@ TEST_CASE("priority changes: a master re-advertises, the owner never changes") {
   CHECK(o.set_priority(100, t0).empty());
   CHECK(o.priority() == 255);
 }
+
+TEST_CASE("v3 errata drops: zero interval, zero address count, wrong family") {
+  Instance i = started(v3(100));
+  auto r = advert(i.settings(), 200);
+  r.advert.interval = 0;
+  i.receive(r, t0);
+  r = advert(i.settings(), 200);
+  r.advert.addresses.clear();
+  i.receive(r, t0);
+  r = advert(i.settings(), 200, "fe80::2");
+  i.receive(r, t0);
+  const auto& d = i.counters().drops;
+  CHECK(d[std::size_t(vrrp::Drop::zero_interval)] == 1);
+  CHECK(d[std::size_t(vrrp::Drop::zero_count)] == 1);
+  CHECK(d[std::size_t(vrrp::Drop::family_mismatch)] == 1);
+  CHECK(i.counters().adverts_rx == 3);
+  CHECK(!i.master_address());
+}
