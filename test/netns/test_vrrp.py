@@ -272,3 +272,27 @@ def test_adverts_for_other_vrids_are_counted(lab) -> None:
     state = json.loads(ours.proc.wait_log(r"state (\{.*\})$", after=mark).group(1))["vrrp"]
     assert state["unmatched_drops"]["unknown_vrid"] > 0
     assert state["instances"][0]["counters"]["adverts_rx"] == 0
+
+
+@pytest.mark.lab(hosts=2, ipv4=LAN4)
+def test_reload_keeps_unchanged_instances(lab) -> None:
+    """SIGHUP with the same instance (and one more) does not touch the running master."""
+    h1, h2 = lab.hosts["h1"], lab.hosts["h2"]
+    mode = MODES[1]
+    a = Node(h1, "vigild", mode, 200, h2)
+    b = Node(h2, "vigild", mode, 100, h1)
+    a.start()
+    b.start()
+    a.proc.wait_log(r"Entering MASTER STATE", timeout=30)
+    conf = next(h1.lab.workdir.glob("h1-vigild1.conf"))
+    extra = a.text.replace("VI_1", "VI_2").replace("virtual_router_id 51",
+                                                    "virtual_router_id 52").replace(
+        "10.99.0.100/24", "10.99.0.102/24")
+    conf.write_text(a.text + extra)
+    mark = a.proc.log_mark()
+    a.proc.signal(signal.SIGHUP)
+    a.proc.wait_log(r"configuration reloaded: 2 vrrp instance", after=mark)
+    a.proc.wait_log(r"\(VI_2\) Entering MASTER STATE", after=mark, timeout=30)
+    a.proc.assert_no_log(r"\(VI_1\) (Entering|Stopped)", after=mark)
+    assert h1.has_address(mode.vip)
+    assert not h2.has_address(mode.vip)
