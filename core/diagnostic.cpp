@@ -3,7 +3,8 @@
 namespace vigil::core {
 
 void Diagnostics::add(Diagnostic d) {
-  if (d.severity == Severity::error) ++errors_;
+  if (d.severity == Severity::error)
+    ++errors_;
   items_.push_back(std::move(d));
 }
 
@@ -20,7 +21,8 @@ void Diagnostics::warning(SourcePos pos, std::string message, std::string source
 }
 
 void Diagnostics::append(const Diagnostics& other) {
-  for (const auto& d : other.items_) add(d);
+  for (const auto& d : other.items_)
+    add(d);
 }
 
 std::string render(const Diagnostic& d) {
@@ -29,7 +31,8 @@ std::string render(const Diagnostic& d) {
     out += d.pos.file;
     if (d.pos.line != 0) {
       out += ':' + std::to_string(d.pos.line);
-      if (d.pos.col != 0) out += ':' + std::to_string(d.pos.col);
+      if (d.pos.col != 0)
+        out += ':' + std::to_string(d.pos.col);
     }
     out += ": ";
   }
@@ -55,7 +58,8 @@ std::string render(const Diagnostic& d) {
 
 std::string render_all(const Diagnostics& ds) {
   std::string out;
-  for (const auto& d : ds.items()) out += render(d);
+  for (const auto& d : ds.items())
+    out += render(d);
   auto plural = [](std::size_t n, const char* word) {
     return std::to_string(n) + ' ' + word + (n == 1 ? "" : "s");
   };

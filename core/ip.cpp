@@ -7,9 +7,12 @@ namespace vigil::core {
 namespace {
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -24,16 +27,20 @@ std::optional<std::array<std::uint8_t, 4>> parse_v4(std::string_view s) {
       value = value * 10 + unsigned(s[i] - '0');
       ++digits;
       ++i;
-      if (digits > 3) return std::nullopt;
+      if (digits > 3)
+        return std::nullopt;
     }
-    if (digits == 0 || value > 255) return std::nullopt;
+    if (digits == 0 || value > 255)
+      return std::nullopt;
     out[part++] = std::uint8_t(value);
     if (part < 4) {
-      if (i >= s.size() || s[i] != '.') return std::nullopt;
+      if (i >= s.size() || s[i] != '.')
+        return std::nullopt;
       ++i;
     }
   }
-  if (i != s.size()) return std::nullopt;
+  if (i != s.size())
+    return std::nullopt;
   return out;
 }
 
@@ -44,9 +51,11 @@ std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view s) {
   std::size_t ntail = 0;
   bool compressed = false;
   std::size_t i = 0;
-  if (s.size() < 2) return std::nullopt;
+  if (s.size() < 2)
+    return std::nullopt;
   if (s[0] == ':') {
-    if (s[1] != ':') return std::nullopt;
+    if (s[1] != ':')
+      return std::nullopt;
     compressed = true;
     i = 2;
   }
@@ -54,30 +63,38 @@ std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view s) {
   while (i < s.size()) {
     // An embedded IPv4 address may end the text.
     std::size_t next_colon = s.find(':', i);
-    std::string_view group = s.substr(i, next_colon == std::string_view::npos ? s.npos : next_colon - i);
+    std::string_view group =
+        s.substr(i, next_colon == std::string_view::npos ? s.npos : next_colon - i);
     if (group.find('.') != std::string_view::npos) {
-      if (next_colon != std::string_view::npos) return std::nullopt;
+      if (next_colon != std::string_view::npos)
+        return std::nullopt;
       v4tail = parse_v4(group);
-      if (!v4tail) return std::nullopt;
+      if (!v4tail)
+        return std::nullopt;
       i = s.size();
       break;
     }
-    if (group.empty() || group.size() > 4) return std::nullopt;
+    if (group.empty() || group.size() > 4)
+      return std::nullopt;
     unsigned value = 0;
     for (char c : group) {
       int h = hex_value(c);
-      if (h < 0) return std::nullopt;
+      if (h < 0)
+        return std::nullopt;
       value = value * 16 + unsigned(h);
     }
     auto& arr = compressed ? tail : head;
     auto& n = compressed ? ntail : nhead;
-    if (n >= 8) return std::nullopt;
+    if (n >= 8)
+      return std::nullopt;
     arr[n++] = std::uint16_t(value);
     i += group.size();
-    if (i == s.size()) break;
+    if (i == s.size())
+      break;
     ++i; // the ':'
     if (i < s.size() && s[i] == ':') {
-      if (compressed) return std::nullopt;
+      if (compressed)
+        return std::nullopt;
       compressed = true;
       ++i;
     } else if (i == s.size()) {
@@ -85,7 +102,8 @@ std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view s) {
     }
   }
   std::size_t groups = nhead + ntail + (v4tail ? 2 : 0);
-  if (compressed ? groups > 7 : groups != 8) return std::nullopt;
+  if (compressed ? groups > 7 : groups != 8)
+    return std::nullopt;
   std::array<std::uint8_t, 16> out{};
   std::size_t pos = 0;
   for (std::size_t k = 0; k < nhead; ++k) {
@@ -98,7 +116,8 @@ std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view s) {
     out[pos++] = std::uint8_t(tail[k] >> 8);
     out[pos++] = std::uint8_t(tail[k] & 0xff);
   }
-  if (v4tail) std::copy(v4tail->begin(), v4tail->end(), out.begin() + 12);
+  if (v4tail)
+    std::copy(v4tail->begin(), v4tail->end(), out.begin() + 12);
   return out;
 }
 
@@ -124,11 +143,13 @@ IpAddress IpAddress::from_bytes(Family f, const std::uint8_t* bytes) {
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   if (text.find(':') != std::string_view::npos) {
     auto b = parse_v6(text);
-    if (!b) return std::nullopt;
+    if (!b)
+      return std::nullopt;
     return from_bytes(Family::inet6, b->data());
   }
   auto b = parse_v4(text);
-  if (!b) return std::nullopt;
+  if (!b)
+    return std::nullopt;
   return from_bytes(Family::inet, b->data());
 }
 
@@ -157,7 +178,8 @@ std::string IpAddress::to_string() const {
            std::to_string(bytes_[2]) + '.' + std::to_string(bytes_[3]);
   }
   std::array<unsigned, 8> g{};
-  for (std::size_t k = 0; k < 8; ++k) g[k] = (unsigned(bytes_[2 * k]) << 8) | bytes_[2 * k + 1];
+  for (std::size_t k = 0; k < 8; ++k)
+    g[k] = (unsigned(bytes_[2 * k]) << 8) | bytes_[2 * k + 1];
   // RFC 5952 4.2: compress the longest run (first one on ties) of two or more zero groups.
   int best = -1;
   int best_len = 0;
@@ -167,13 +189,15 @@ std::string IpAddress::to_string() const {
       continue;
     }
     int start = k;
-    while (k < 8 && g[std::size_t(k)] == 0) ++k;
+    while (k < 8 && g[std::size_t(k)] == 0)
+      ++k;
     if (k - start > best_len) {
       best = start;
       best_len = k - start;
     }
   }
-  if (best_len < 2) best = -1;
+  if (best_len < 2)
+    best = -1;
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
   for (int k = 0; k < 8; ++k) {
@@ -182,7 +206,8 @@ std::string IpAddress::to_string() const {
       k += best_len - 1;
       continue;
     }
-    if (!out.empty() && out.back() != ':') out += ':';
+    if (!out.empty() && out.back() != ':')
+      out += ':';
     unsigned v = g[std::size_t(k)];
     bool started = false;
     for (int shift = 12; shift >= 0; shift -= 4) {
@@ -199,18 +224,22 @@ std::string IpAddress::to_string() const {
 std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
   auto slash = text.find('/');
   auto addr = IpAddress::parse(text.substr(0, slash));
-  if (!addr) return std::nullopt;
+  if (!addr)
+    return std::nullopt;
   unsigned max = addr->is_v4() ? 32 : 128;
   unsigned len = max;
   if (slash != std::string_view::npos) {
     auto digits = text.substr(slash + 1);
-    if (digits.empty() || digits.size() > 3) return std::nullopt;
+    if (digits.empty() || digits.size() > 3)
+      return std::nullopt;
     len = 0;
     for (char c : digits) {
-      if (c < '0' || c > '9') return std::nullopt;
+      if (c < '0' || c > '9')
+        return std::nullopt;
       len = len * 10 + unsigned(c - '0');
     }
-    if (len > max) return std::nullopt;
+    if (len > max)
+      return std::nullopt;
   }
   return IpPrefix{*addr, std::uint8_t(len)};
 }
@@ -220,11 +249,14 @@ std::string IpPrefix::to_string() const {
 }
 
 bool IpPrefix::contains(const IpAddress& a) const {
-  if (a.family() != address.family()) return false;
+  if (a.family() != address.family())
+    return false;
   unsigned full = length / 8;
-  if (std::memcmp(a.data(), address.data(), full) != 0) return false;
+  if (std::memcmp(a.data(), address.data(), full) != 0)
+    return false;
   unsigned rest = length % 8;
-  if (rest == 0) return true;
+  if (rest == 0)
+    return true;
   std::uint8_t mask = std::uint8_t(0xff << (8 - rest));
   return (a.data()[full] & mask) == (address.data()[full] & mask);
 }

@@ -5,7 +5,8 @@
 namespace vigil::core {
 
 void Json::newline() {
-  if (!pretty_) return;
+  if (!pretty_)
+    return;
   out_ += '\n';
   out_.append(stack_.size() * 2, ' ');
 }
@@ -15,8 +16,10 @@ void Json::before_value() {
     after_key_ = false;
     return;
   }
-  if (stack_.empty()) return;
-  if (!stack_.back().empty) out_ += ',';
+  if (stack_.empty())
+    return;
+  if (!stack_.back().empty)
+    out_ += ',';
   stack_.back().empty = false;
   newline();
 }
@@ -31,7 +34,8 @@ Json& Json::begin_object() {
 Json& Json::end_object() {
   bool empty = stack_.back().empty;
   stack_.pop_back();
-  if (!empty) newline();
+  if (!empty)
+    newline();
   out_ += '}';
   return *this;
 }
@@ -46,7 +50,8 @@ Json& Json::begin_array() {
 Json& Json::end_array() {
   bool empty = stack_.back().empty;
   stack_.pop_back();
-  if (!empty) newline();
+  if (!empty)
+    newline();
   out_ += ']';
   return *this;
 }
@@ -69,11 +74,21 @@ void Json::write_string(std::string_view s) {
   out_ += '"';
   for (unsigned char c : s) {
     switch (c) {
-    case '"': out_ += "\\\""; break;
-    case '\\': out_ += "\\\\"; break;
-    case '\n': out_ += "\\n"; break;
-    case '\t': out_ += "\\t"; break;
-    case '\r': out_ += "\\r"; break;
+    case '"':
+      out_ += "\\\"";
+      break;
+    case '\\':
+      out_ += "\\\\";
+      break;
+    case '\n':
+      out_ += "\\n";
+      break;
+    case '\t':
+      out_ += "\\t";
+      break;
+    case '\r':
+      out_ += "\\r";
+      break;
     default:
       if (c < 0x20) {
         char buf[8];
@@ -139,7 +154,8 @@ std::string seconds_text(long long micros) {
   unsigned long long frac = us % 1000000;
   if (frac != 0) {
     std::string f = std::to_string(frac + 1000000).substr(1);
-    while (f.back() == '0') f.pop_back();
+    while (f.back() == '0')
+      f.pop_back();
     s += '.' + f;
   }
   return s;

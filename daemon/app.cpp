@@ -37,7 +37,8 @@ void log_diagnostics(spdlog::logger& log, const core::Diagnostics& diags) {
   for (const auto& d : diags.items()) {
     std::string line = d.pos.file + ':' + std::to_string(d.pos.line) + ':' +
                        std::to_string(d.pos.col) + ": " + d.message;
-    if (!d.note.empty()) line += " (" + d.note + ')';
+    if (!d.note.empty())
+      line += " (" + d.note + ')';
     if (d.severity == core::Severity::error)
       log.error("{}", line);
     else
@@ -58,7 +59,8 @@ public:
     }
     log_diagnostics(*logs_.config, loaded.diagnostics);
     config_ = loaded.config;
-    if (options_.pid_file && !write_pid_file()) return 1;
+    if (options_.pid_file && !write_pid_file())
+      return 1;
 
     signals_.add(SIGHUP);
     signals_.add(SIGTERM);
@@ -74,7 +76,8 @@ public:
     subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_));
     spawn(startup(), "startup");
     ctx_.run();
-    if (options_.pid_file) ::unlink(options_.pid_file->c_str());
+    if (options_.pid_file)
+      ::unlink(options_.pid_file->c_str());
     logs_.daemon->info("vigild stopped (exit code {})", exit_code_);
     return exit_code_;
   }
@@ -101,7 +104,8 @@ private:
   /// Spawns a long-lived coroutine; an exception escaping it is a fatal runtime error (exit 1).
   void spawn(asio::awaitable<void> op, std::string what) {
     asio::co_spawn(ctx_, std::move(op), [this, what = std::move(what)](std::exception_ptr e) {
-      if (!e) return;
+      if (!e)
+        return;
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
@@ -115,7 +119,8 @@ private:
   /// Reads the kernel's interfaces, then starts every subsystem.
   asio::awaitable<void> startup() {
     co_await interfaces_->load();
-    for (auto& s : subsystems_) s->start(config_);
+    for (auto& s : subsystems_)
+      s->start(config_);
     started_ = std::chrono::steady_clock::now();
     logs_.daemon->info("vigild ready: version {}, config {}, router_id {}, {} vrrp instance(s), {} "
                        "virtual server(s)",
@@ -126,7 +131,8 @@ private:
   asio::awaitable<void> signal_loop() {
     for (;;) {
       auto [ec, sig] = co_await signals_.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec) co_return;
+      if (ec)
+        co_return;
       switch (sig) {
       case SIGHUP:
         reload();
@@ -158,7 +164,8 @@ private:
       return;
     }
     config_ = loaded.config;
-    for (auto& s : subsystems_) s->reload(config_);
+    for (auto& s : subsystems_)
+      s->reload(config_);
     ++reloads_ok_;
     logs_.config->info("configuration reloaded: {} vrrp instance(s), {} virtual server(s)",
                        config_->vrrp_instances.size(), config_->virtual_servers.size());
@@ -188,7 +195,8 @@ private:
     j.key("vrrp_instances").value(static_cast<long long>(config_->vrrp_instances.size()));
     j.key("virtual_servers").value(static_cast<long long>(config_->virtual_servers.size()));
     j.end_object();
-    for (const auto& s : subsystems_) j.key(std::string(s->name())).raw(s->state_json());
+    for (const auto& s : subsystems_)
+      j.key(std::string(s->name())).raw(s->state_json());
     j.end_object();
     return j.str();
   }

@@ -22,39 +22,45 @@ CliResult parse_cli(const std::vector<std::string>& args) {
         out = *inline_value;
         return true;
       }
-      if (i + 1 >= args.size()) return false;
+      if (i + 1 >= args.size())
+        return false;
       out = args[++i];
       return true;
     };
     auto missing = [&] { return CliResult{std::nullopt, "option '" + a + "' needs a value"}; };
     if (a == "-f" || a == "--config" || a == "--use-file") {
-      if (!value(o.config_file)) return missing();
+      if (!value(o.config_file))
+        return missing();
     } else if (a == "-t" || a == "--config-test") {
       o.mode = Mode::config_test;
     } else if (a == "--dump-config") {
       o.mode = Mode::dump_config;
     } else if (a == "--log-level") {
       std::string lvl;
-      if (!value(lvl)) return missing();
+      if (!value(lvl))
+        return missing();
       static constexpr std::array<std::string_view, 5> levels{"trace", "debug", "info", "warn",
-                                                               "error"};
+                                                              "error"};
       bool ok = false;
-      for (auto l : levels) ok = ok || lvl == l;
+      for (auto l : levels)
+        ok = ok || lvl == l;
       if (!ok)
         return {std::nullopt, "--log-level must be trace, debug, info, warn or error"};
       o.log_level = lvl;
     } else if (a == "-i" || a == "--config-id") {
       std::string id;
-      if (!value(id)) return missing();
+      if (!value(id))
+        return missing();
       o.config_id = id;
     } else if (a == "-e" || a == "--all-config") {
       o.all_config = true;
     } else if (a == "--pid-file") {
       std::string p;
-      if (!value(p)) return missing();
+      if (!value(p))
+        return missing();
       o.pid_file = p;
-    } else if (a == "-n" || a == "--dont-fork" || a == "-l" || a == "--log-console" ||
-               a == "-D" || a == "--log-detail") {
+    } else if (a == "-n" || a == "--dont-fork" || a == "-l" || a == "--log-console" || a == "-D" ||
+               a == "--log-detail") {
       // keepalived habits: vigild always runs in the foreground and logs to stderr.
     } else if (a == "-h" || a == "--help") {
       o.mode = Mode::help;
@@ -63,8 +69,8 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     } else {
       return {std::nullopt, "unknown option '" + args[i] + "'"};
     }
-    if (inline_value && (a == "-t" || a == "--config-test" || a == "--dump-config" ||
-                         a == "-e" || a == "--all-config" || a == "--help" || a == "--version"))
+    if (inline_value && (a == "-t" || a == "--config-test" || a == "--dump-config" || a == "-e" ||
+                         a == "--all-config" || a == "--help" || a == "--version"))
       return {std::nullopt, "option '" + a + "' takes no value"};
   }
   return {o, {}};
@@ -91,6 +97,8 @@ std::string usage() {
          "Signals: HUP reloads the configuration, TERM or INT stops, USR1 logs the state.\n";
 }
 
-std::string version_text() { return "vigild " VIGIL_VERSION "\n"; }
+std::string version_text() {
+  return "vigild " VIGIL_VERSION "\n";
+}
 
 } // namespace vigil::daemon

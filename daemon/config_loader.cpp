@@ -18,7 +18,8 @@ Loaded load_config(const std::string& path, const grammar::LoadOptions& options,
   std::vector<std::string> order;
   for (const auto& u : r.unacted) {
     auto [it, fresh] = first.emplace(u.keyword, std::make_pair(&u, std::size_t(0)));
-    if (fresh) order.push_back(u.keyword);
+    if (fresh)
+      order.push_back(u.keyword);
     ++it->second.second;
   }
   for (const auto& kw : order) {
@@ -28,18 +29,21 @@ Loaded load_config(const std::string& path, const grammar::LoadOptions& options,
     std::string note = policy == UnactedPolicy::error
                            ? "vigild refuses to run a configuration it would not honour"
                            : "vigild will refuse to run this configuration";
-    if (count > 1) note += " (used " + std::to_string(count) + " times)";
-    out.diagnostics.add({policy == UnactedPolicy::error ? core::Severity::error
-                                                        : core::Severity::warning,
-                         u->pos, msg, u->source_line, note});
+    if (count > 1)
+      note += " (used " + std::to_string(count) + " times)";
+    out.diagnostics.add(
+        {policy == UnactedPolicy::error ? core::Severity::error : core::Severity::warning, u->pos,
+         msg, u->source_line, note});
   }
-  if (!out.diagnostics.has_errors()) out.config = std::move(r.config);
+  if (!out.diagnostics.has_errors())
+    out.config = std::move(r.config);
   return out;
 }
 
 std::string hostname() {
   char buf[HOST_NAME_MAX + 1] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  if (::gethostname(buf, sizeof buf - 1) != 0)
+    return "localhost";
   return buf;
 }
 

@@ -21,8 +21,10 @@ int check_config(const daemon::Options& o) {
   lo.all_config = o.all_config;
   auto loaded = daemon::load_config(o.config_file, lo, daemon::UnactedPolicy::warning);
   std::fputs(core::render_all(loaded.diagnostics).c_str(), stderr);
-  if (loaded.unreadable) return 4;
-  if (!loaded.config) return 5;
+  if (loaded.unreadable)
+    return 4;
+  if (!loaded.config)
+    return 5;
   if (o.mode == daemon::Mode::dump_config)
     std::fputs(core::config::to_json(*loaded.config).c_str(), stdout);
   return 0;

@@ -30,9 +30,7 @@ using core::Clock;
 using core::config::VrrpInstance;
 using namespace std::chrono_literals;
 
-template <class... F> struct overloaded : F... {
-  using F::operator()...;
-};
+template <class... F> struct overloaded : F... { using F::operator()...; };
 template <class... F> overloaded(F...) -> overloaded<F...>;
 
 struct Runner {
@@ -81,7 +79,8 @@ public:
       }
     }
     for (auto& r : runners_) {
-      if (!r) continue;
+      if (!r)
+        continue;
       log_.info("({}) removed or changed by the reload; stopping it", r->name());
       stop_runner(*r);
     }
@@ -92,7 +91,8 @@ public:
 
   asio::awaitable<void> stop() override {
     stopping_ = true;
-    for (auto& r : runners_) stop_runner(*r);
+    for (auto& r : runners_)
+      stop_runner(*r);
     // Wait for the kernel to confirm the address removals (the caller bounds this).
     asio::steady_timer t(ctx_);
     while (ifs_.command().pending() > 0) {
@@ -106,13 +106,15 @@ public:
     core::Json j;
     j.begin_object();
     j.key("instances").begin_array();
-    for (const auto& r : runners_) instance_json(j, *r);
+    for (const auto& r : runners_)
+      instance_json(j, *r);
     j.end_array();
     // Packets no instance took: undecodable ones and adverts for VRIDs not configured here.
     j.key("unmatched_drops").begin_object();
     for (std::size_t k = 1; k < socket_drops_.size(); ++k)
       if (socket_drops_[k])
-        j.key(vrrp::to_string(vrrp::Drop(k))).value(static_cast<unsigned long long>(socket_drops_[k]));
+        j.key(vrrp::to_string(vrrp::Drop(k)))
+            .value(static_cast<unsigned long long>(socket_drops_[k]));
     j.end_object();
     j.end_object();
     return j.take();
@@ -124,8 +126,10 @@ private:
   void start_instances(const std::vector<VrrpInstance>& configs) {
     all_vips_.clear();
     for (const auto& c : config_->vrrp_instances) {
-      for (const auto& v : c.virtual_ipaddress) all_vips_.insert(v.address.address);
-      for (const auto& v : c.virtual_ipaddress_excluded) all_vips_.insert(v.address.address);
+      for (const auto& v : c.virtual_ipaddress)
+        all_vips_.insert(v.address.address);
+      for (const auto& v : c.virtual_ipaddress_excluded)
+        all_vips_.insert(v.address.address);
     }
     auto now = Clock::now();
     std::vector<Runner*> started;
@@ -138,14 +142,16 @@ private:
     }
     for (auto& rp : runners_) {
       Runner* r = rp.get();
-      if (std::find(started.begin(), started.end(), r) == started.end()) continue;
+      if (std::find(started.begin(), started.end(), r) == started.end())
+        continue;
       execute(*r, r->fsm.start(now, config_->global_defs.vrrp_startup_delay));
       asio::co_spawn(ctx_, timer_loop(rp), asio::detached);
     }
   }
 
   void stop_runner(Runner& r) {
-    if (r.stopped) return;
+    if (r.stopped)
+      return;
     execute(r, r.fsm.shutdown(Clock::now()));
     r.stopped = true;
     r.timer.cancel();
@@ -154,7 +160,8 @@ private:
   /// A previous run (or a crash) may have left this instance's addresses behind; a backup must
   /// not hold them. If this node becomes master it adds them again.
   void remove_stale_vips(Runner& r) {
-    if (r.fsm.settings().priority == 255) return; // the owner is master at once anyway
+    if (r.fsm.settings().priority == 255)
+      return; // the owner is master at once anyway
     for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
       if (ifindex > 0 && ifs_.has_address(ifindex, spec.address.address)) {
         log_.info("({}) removing {} left on the interface by a previous run", r.name(),
@@ -171,7 +178,8 @@ private:
       auto d = r.fsm.next_deadline();
       r.timer.expires_at(d ? *d : Clock::time_point::max());
       co_await r.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (r.stopped) break;
+      if (r.stopped)
+        break;
       // Early or cancelled wake-ups are harmless: tick() acts only on expired deadlines.
       execute(r, r.fsm.tick(Clock::now()));
     }
@@ -179,10 +187,12 @@ private:
 
   /// Recomputes the deadline after an event changed the instance.
   void rearm(Runner& r) {
-    if (r.stopped) return;
+    if (r.stopped)
+      return;
     auto d = r.fsm.next_deadline();
     auto at = d ? *d : Clock::time_point::max();
-    if (at != r.timer.expiry()) r.timer.expires_at(at); // cancels the wait; the loop re-reads
+    if (at != r.timer.expiry())
+      r.timer.expires_at(at); // cancels the wait; the loop re-reads
   }
 
   // --- interfaces and addresses -------------------------------------------------------------
@@ -201,7 +211,8 @@ private:
     }
     try {
       r.socket = &socket_for(link->index, link->name, r.cfg.family);
-      if (r.cfg.unicast_peer.empty()) r.socket->join(r.cfg.mcast_dst_ip);
+      if (r.cfg.unicast_peer.empty())
+        r.socket->join(r.cfg.mcast_dst_ip);
     } catch (const std::exception& e) {
       log_.error("({}) cannot open the VRRP socket on {}: {}", r.name(), link->name, e.what());
       r.socket = nullptr;
@@ -214,7 +225,8 @@ private:
   vrrp::io::VrrpSocket& socket_for(int ifindex, const std::string& ifname, core::Family f) {
     auto key = std::make_pair(ifindex, f);
     auto it = sockets_.find(key);
-    if (it != sockets_.end()) return *it->second;
+    if (it != sockets_.end())
+      return *it->second;
     auto s = std::make_unique<vrrp::io::VrrpSocket>(ctx_, log_, ifindex, ifname, f);
     auto* raw = s.get();
     s->start([this, raw](const vrrp::io::Packet& p) { received(*raw, p); });
@@ -231,9 +243,9 @@ private:
 
   std::optional<core::IpAddress> primary(int ifindex, core::Family f) const {
     for (const auto& a : ifs_.addresses(ifindex)) {
-      if (a.address.family() != f || all_vips_.count(a.address)) continue;
-      if (f == core::Family::inet ? a.secondary()
-                                  : (!a.address.is_link_local() || a.tentative()))
+      if (a.address.family() != f || all_vips_.count(a.address))
+        continue;
+      if (f == core::Family::inet ? a.secondary() : (!a.address.is_link_local() || a.tentative()))
         continue;
       return a.address;
     }
@@ -241,15 +253,19 @@ private:
   }
 
   void update_source(Runner& r) {
-    if (r.ifindex == 0) return;
+    if (r.ifindex == 0)
+      return;
     auto now = Clock::now();
-    std::optional<core::IpAddress> src = r.cfg.src_ip ? r.cfg.src_ip : primary(r.ifindex, r.cfg.family);
+    std::optional<core::IpAddress> src =
+        r.cfg.src_ip ? r.cfg.src_ip : primary(r.ifindex, r.cfg.family);
     bool src_missing = false;
     if (r.cfg.src_ip && r.cfg.track_src_ip) {
       src_missing = true;
       for (const auto& [key, s] : sockets_)
-        if (ifs_.has_address(key.first, *r.cfg.src_ip)) src_missing = false;
-      if (ifs_.has_address(r.ifindex, *r.cfg.src_ip)) src_missing = false;
+        if (ifs_.has_address(key.first, *r.cfg.src_ip))
+          src_missing = false;
+      if (ifs_.has_address(r.ifindex, *r.cfg.src_ip))
+        src_missing = false;
     }
     if (src != r.source) {
       if (src)
@@ -262,15 +278,16 @@ private:
     r.source = src;
     r.fsm.set_primary_address(src);
     bool no_peer = r.cfg.unicast_fault_no_peer && r.cfg.unicast_peer.empty();
-    execute(r, r.fsm.set_fault(vrrp::FaultKind::no_source_address,
-                               !src || src_missing || no_peer, now));
+    execute(r, r.fsm.set_fault(vrrp::FaultKind::no_source_address, !src || src_missing || no_peer,
+                               now));
   }
 
   void link_changed(const core::io::Link& l, bool removed) {
     auto now = Clock::now();
     for (auto& rp : runners_) {
       Runner& r = *rp;
-      if (r.stopped || !r.cfg.interface || *r.cfg.interface != l.name) continue;
+      if (r.stopped || !r.cfg.interface || *r.cfg.interface != l.name)
+        continue;
       if (removed) {
         log_.warn("({}) interface {} was removed", r.name(), l.name);
         r.ifindex = 0;
@@ -294,7 +311,8 @@ private:
   void address_changed(const core::io::Address& a, bool /*removed*/) {
     for (auto& rp : runners_) {
       Runner& r = *rp;
-      if (r.stopped || r.ifindex == 0) continue;
+      if (r.stopped || r.ifindex == 0)
+        continue;
       if (r.ifindex == a.index || (r.cfg.src_ip && *r.cfg.src_ip == a.address)) {
         update_source(r);
         rearm(r);
@@ -316,7 +334,8 @@ private:
     bool multicast = p.dst.is_multicast();
     for (auto& rp : runners_) {
       Runner& r = *rp;
-      if (r.stopped || r.socket != &sock || r.cfg.virtual_router_id != d.advert.vrid) continue;
+      if (r.stopped || r.socket != &sock || r.cfg.virtual_router_id != d.advert.vrid)
+        continue;
       bool unicast = !r.cfg.unicast_peer.empty();
       if (multicast && !unicast && r.cfg.mcast_dst_ip == p.dst) {
         target = &r;
@@ -330,7 +349,8 @@ private:
           break;
         }
       }
-      if (!target) target = &r; // the validation ladder decides (and counts)
+      if (!target)
+        target = &r; // the validation ladder decides (and counts)
     }
     if (!target) {
       ++socket_drops_[std::size_t(vrrp::Drop::unknown_vrid)];
@@ -350,11 +370,13 @@ private:
     rearm(r);
   }
 
-  void log_new_drops(Runner& r, const std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)>& before,
+  void log_new_drops(Runner& r,
+                     const std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)>& before,
                      const vrrp::io::Packet& p) {
     const auto& after = r.fsm.counters().drops;
     for (std::size_t k = 0; k < after.size(); ++k) {
-      if (after[k] == before[k]) continue;
+      if (after[k] == before[k])
+        continue;
       // The first of each kind at info (or always with `debug`), the rest at debug.
       bool loud = r.drops_logged[k]++ == 0 || r.cfg.debug > 0;
       auto lvl = loud ? spdlog::level::info : spdlog::level::debug;
@@ -373,7 +395,8 @@ private:
     for (const auto& e : fx)
       std::visit(overloaded{
                      [&](const vrrp::Transition& t) {
-                       if (transition) log_transition(r, *transition);
+                       if (transition)
+                         log_transition(r, *transition);
                        transition = t;
                      },
                      [&](const vrrp::SendAdvert& a) { send_advert(r, a.priority); },
@@ -382,7 +405,8 @@ private:
                      [&](const vrrp::SendGarp& g) { send_garp(r, g.rounds); },
                  },
                  e);
-    if (transition) log_transition(r, *transition);
+    if (transition)
+      log_transition(r, *transition);
   }
 
   void log_transition(Runner& r, const vrrp::Transition& t) {
@@ -397,15 +421,17 @@ private:
   }
 
   void send_advert(Runner& r, std::uint8_t priority) {
-    if (!r.socket || !r.source) return;
+    if (!r.socket || !r.source)
+      return;
     const auto& s = r.fsm.settings();
     vrrp::Advert a;
     a.version = s.version;
     a.vrid = s.vrid;
     a.priority = priority;
-    a.interval = s.version == 2
-                     ? std::uint16_t(std::chrono::duration_cast<std::chrono::seconds>(s.advert_int).count())
-                     : std::uint16_t(s.advert_int / 10ms);
+    a.interval =
+        s.version == 2
+            ? std::uint16_t(std::chrono::duration_cast<std::chrono::seconds>(s.advert_int).count())
+            : std::uint16_t(s.advert_int / 10ms);
     a.auth = s.auth;
     a.auth_data = s.auth_data;
     a.addresses = s.vips;
@@ -454,27 +480,32 @@ private:
     std::string name = r.name();
     ifs_.command().request(core::io::address_request(add, ifindex, spec), {},
                            [this, add, what, name, ifindex](const core::io::NetlinkError* e) {
-                             if (!e) return;
+                             if (!e)
+                               return;
                              // Removing an address that is already gone is fine.
-                             if (!add && (e->code == EADDRNOTAVAIL || e->code == ENODEV)) return;
+                             if (!add && (e->code == EADDRNOTAVAIL || e->code == ENODEV))
+                               return;
                              log_.error("({}) cannot {} {} on ifindex {}: {}", name,
                                         add ? "add" : "remove", what, ifindex, e->message);
                            });
   }
 
   void send_garp(Runner& r, std::uint32_t rounds) {
-    if (rounds == 0) return;
+    if (rounds == 0)
+      return;
     std::map<int, std::vector<std::vector<std::uint8_t>>> frames;
     std::map<int, bool> v6;
     for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
       const auto* link = ifs_.find(ifindex);
-      if (!link || !link->has_mac) return;
+      if (!link || !link->has_mac)
+        return;
       const auto& a = spec.address.address;
       if (a.is_v4()) {
         frames[ifindex].push_back(vrrp::garp_frame(link->mac, a));
       } else {
         auto ll = primary(ifindex, core::Family::inet6);
-        if (!ll) return;
+        if (!ll)
+          return;
         // Like keepalived: the Router flag only when this host forwards IPv6 on the interface.
         frames[ifindex].push_back(
             vrrp::unsolicited_na_frame(link->mac, *ll, a, ipv6_forwarding(link->name)));
@@ -484,8 +515,7 @@ private:
     const auto& g = config_->global_defs;
     for (auto& [ifindex, list] : frames) {
       auto gap = v6[ifindex] ? g.vrrp_gna_interval : g.vrrp_garp_interval;
-      asio::co_spawn(ctx_, announcer_.burst(ifindex, std::move(list), rounds, gap),
-                     asio::detached);
+      asio::co_spawn(ctx_, announcer_.burst(ifindex, std::move(list), rounds, gap), asio::detached);
     }
   }
 
@@ -506,11 +536,13 @@ private:
     r.source ? j.value(r.source->to_string()) : j.null();
     j.key("master");
     f.master_address() ? j.value(f.master_address()->to_string()) : j.null();
-    j.key("advert_int_s").number_text(core::seconds_text(
-        std::chrono::duration_cast<std::chrono::microseconds>(r.cfg.advert_int).count()));
+    j.key("advert_int_s")
+        .number_text(core::seconds_text(
+            std::chrono::duration_cast<std::chrono::microseconds>(r.cfg.advert_int).count()));
     j.key("master_down_interval_s")
         .number_text(core::seconds_text(
-            std::chrono::duration_cast<std::chrono::microseconds>(f.master_down_interval()).count()));
+            std::chrono::duration_cast<std::chrono::microseconds>(f.master_down_interval())
+                .count()));
     j.key("vips_present").value(r.vips_present);
     const auto& c = f.counters();
     j.key("counters").begin_object();
@@ -522,7 +554,8 @@ private:
     j.key("released_master").value(static_cast<unsigned long long>(c.released_master));
     j.key("drops").begin_object();
     for (std::size_t k = 1; k < c.drops.size(); ++k)
-      if (c.drops[k]) j.key(vrrp::to_string(vrrp::Drop(k))).value(static_cast<unsigned long long>(c.drops[k]));
+      if (c.drops[k])
+        j.key(vrrp::to_string(vrrp::Drop(k))).value(static_cast<unsigned long long>(c.drops[k]));
     j.end_object();
     j.end_object();
     j.key("peers").begin_array();
@@ -532,8 +565,10 @@ private:
       j.key("adverts").value(static_cast<unsigned long long>(p.adverts));
       j.key("last_priority").value(unsigned(p.last_priority));
       if (r.cfg.version == 3 && r.cfg.family == core::Family::inet) {
-        j.key("checksum_rfc5798_pseudo_header").value(static_cast<unsigned long long>(p.checksum_pseudo_header));
-        j.key("checksum_rfc9568_message_only").value(static_cast<unsigned long long>(p.checksum_message_only));
+        j.key("checksum_rfc5798_pseudo_header")
+            .value(static_cast<unsigned long long>(p.checksum_pseudo_header));
+        j.key("checksum_rfc9568_message_only")
+            .value(static_cast<unsigned long long>(p.checksum_message_only));
       }
       j.end_object();
     }

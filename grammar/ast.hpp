@@ -9,8 +9,8 @@
 namespace vigil::grammar::ast {
 
 struct Word {
-  std::string text;          ///< unquoted, escapes decoded
-  std::uint32_t offset = 0;  ///< of the first character (the quote for a quoted word)
+  std::string text;         ///< unquoted, escapes decoded
+  std::uint32_t offset = 0; ///< of the first character (the quote for a quoted word)
   bool quoted = false;
 };
 
@@ -18,7 +18,7 @@ struct Statement {
   Word keyword;
   std::vector<Word> args;
   bool has_block = false;
-  std::uint32_t open_offset = 0;  ///< the '{'
+  std::uint32_t open_offset = 0; ///< the '{'
   std::vector<Statement> children;
 };
 

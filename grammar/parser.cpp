@@ -74,7 +74,9 @@ struct BuildState {
 
 struct state_tag;
 
-BuildState& state(auto& ctx) { return x3::get<state_tag>(ctx).get(); }
+BuildState& state(auto& ctx) {
+  return x3::get<state_tag>(ctx).get();
+}
 
 std::string decode_double_quoted(const char* first, const char* last) {
   // first points at the opening quote; last is one past the closing quote (if any).
@@ -82,9 +84,12 @@ std::string decode_double_quoted(const char* first, const char* last) {
   const char* p = first + 1;
   const char* end = (last > p && *(last - 1) == '"') ? last - 1 : last;
   auto hexval = [](char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
     return -1;
   };
   while (p < end) {
@@ -95,13 +100,20 @@ std::string decode_double_quoted(const char* first, const char* last) {
     }
     char e = *p++;
     switch (e) {
-    case 'n': out += '\n'; break;
-    case 't': out += '\t'; break;
-    case 'r': out += '\r'; break;
+    case 'n':
+      out += '\n';
+      break;
+    case 't':
+      out += '\t';
+      break;
+    case 'r':
+      out += '\r';
+      break;
     case 'x': {
       int v = 0;
       int n = 0;
-      while (n < 2 && p < end && hexval(*p) >= 0) v = v * 16 + hexval(*p++), ++n;
+      while (n < 2 && p < end && hexval(*p) >= 0)
+        v = v * 16 + hexval(*p++), ++n;
       if (n == 0)
         out += 'x';
       else
@@ -112,7 +124,8 @@ std::string decode_double_quoted(const char* first, const char* last) {
       if (e >= '0' && e <= '7') {
         int v = e - '0';
         int n = 1;
-        while (n < 3 && p < end && *p >= '0' && *p <= '7') v = v * 8 + (*p++ - '0'), ++n;
+        while (n < 3 && p < end && *p >= '0' && *p <= '7')
+          v = v * 8 + (*p++ - '0'), ++n;
         out += char(v);
       } else {
         out += e; // \\ \" \' and any other escaped character stand for themselves
@@ -127,7 +140,8 @@ const auto on_dq = [](auto& ctx) {
   auto range = x3::_attr(ctx);
   const char* first = &*range.begin();
   const char* last = first + (range.end() - range.begin());
-  if (last - first < 2 || *(last - 1) != '"') st.error(first, "missing closing '\"'");
+  if (last - first < 2 || *(last - 1) != '"')
+    st.error(first, "missing closing '\"'");
   st.word({decode_double_quoted(first, last), st.offset(first), true});
 };
 
@@ -137,7 +151,8 @@ const auto on_sq = [](auto& ctx) {
   const char* first = &*range.begin();
   const char* last = first + (range.end() - range.begin());
   bool closed = last - first >= 2 && *(last - 1) == '\'';
-  if (!closed) st.error(first, "missing closing \"'\"");
+  if (!closed)
+    st.error(first, "missing closing \"'\"");
   st.word({std::string(first + 1, closed ? last - 1 : last), st.offset(first), true});
 };
 
@@ -171,8 +186,8 @@ const auto bare_word =
     x3::raw[(x3::char_ - blank - '\n' - brace - '"' - '\'') >>
             *(!(brace >> (blank | eol | x3::eoi)) >> (x3::char_ - blank - '\n'))];
 
-const auto item = x3::raw[x3::lit('{')][on_open] | x3::raw[x3::lit('}')][on_close] | dq_word[on_dq] |
-                  sq_word[on_sq] | bare_word[on_bare];
+const auto item = x3::raw[x3::lit('{')][on_open] | x3::raw[x3::lit('}')][on_close] |
+                  dq_word[on_dq] | sq_word[on_sq] | bare_word[on_bare];
 const auto file = *(+blank | eol[on_eol] | item) >> x3::eoi;
 
 } // namespace
@@ -183,11 +198,13 @@ ast::Tree parse_tree(std::string_view text) {
   const char* first = text.data();
   const char* last = text.data() + text.size();
   bool ok = x3::parse(first, last, x3::with<state_tag>(std::ref(st))[file]);
-  if (!ok || first != last) st.error(first, "unexpected character");
+  if (!ok || first != last)
+    st.error(first, "unexpected character");
   for (auto it = st.stack.rbegin(); it != st.stack.rend(); ++it) {
     const ast::Statement* s = *it;
     std::string what = s->keyword.text;
-    for (const auto& a : s->args) what += ' ' + a.text;
+    for (const auto& a : s->args)
+      what += ' ' + a.text;
     st.tree.errors.push_back(
         {s->open_offset, what.empty() ? std::string("missing '}' for the block opened here")
                                       : "missing '}' for '" + what + "' (block opened here)"});

@@ -27,7 +27,8 @@ struct Origin {
   bool advance = true;
   Origin shifted(std::size_t by) const {
     Origin o = *this;
-    if (advance) o.col += std::uint32_t(by);
+    if (advance)
+      o.col += std::uint32_t(by);
     return o;
   }
 };
@@ -40,12 +41,17 @@ using Line = std::vector<Piece>;
 
 std::string line_string(const Line& line) {
   std::string s;
-  for (const auto& p : line) s += p.text;
+  for (const auto& p : line)
+    s += p.text;
   return s;
 }
 
-bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_name_start(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 /// Length of the line's content before a `#` or `!` comment that is outside quotes.
 std::size_t content_length(std::string_view s) {
@@ -59,7 +65,8 @@ std::size_t content_length(std::string_view s) {
       else if (c == '"')
         in_double = false;
     } else if (in_single) {
-      if (c == '\'') in_single = false;
+      if (c == '\'')
+        in_single = false;
     } else if (c == '"') {
       in_double = true;
     } else if (c == '\'') {
@@ -72,7 +79,8 @@ std::size_t content_length(std::string_view s) {
 }
 
 std::size_t skip_blanks(std::string_view s, std::size_t i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) ++i;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+    ++i;
   return i;
 }
 
@@ -84,8 +92,10 @@ std::string_view rtrim(std::string_view s) {
 
 std::string dirname_of(const std::string& path) {
   auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
+  if (slash == std::string::npos)
+    return ".";
+  if (slash == 0)
+    return "/";
   return path.substr(0, slash);
 }
 
@@ -106,9 +116,11 @@ std::optional<std::vector<std::string>> read_lines(const std::string& path, std:
   std::size_t start = 0;
   while (start < data.size()) {
     auto nl = data.find('\n', start);
-    if (nl == std::string::npos) nl = data.size();
+    if (nl == std::string::npos)
+      nl = data.size();
     std::string line = data.substr(start, nl - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
     lines.push_back(std::move(line));
     start = nl + 1;
   }
@@ -168,7 +180,8 @@ private:
 
       if (pending) {
         bool more = !text.empty() && text.back() == '\\';
-        if (more) text = rtrim(text.substr(0, text.size() - 1));
+        if (more)
+          text = rtrim(text.substr(0, text.size() - 1));
         std::size_t start = skip_blanks(text, 0);
         pending->second.lines.push_back(
             {Piece{std::string(text.substr(start)), origin.shifted(start)}});
@@ -180,29 +193,34 @@ private:
       }
 
       std::size_t i = skip_blanks(text, 0);
-      if (i == text.size()) continue;
+      if (i == text.size())
+        continue;
 
       // @ID / @^ID conditionals.
       if (text[i] == '@') {
         bool negate = i + 1 < text.size() && text[i + 1] == '^';
         std::size_t id_start = i + (negate ? 2 : 1);
         std::size_t id_end = id_start;
-        while (id_end < text.size() && text[id_end] != ' ' && text[id_end] != '\t') ++id_end;
+        while (id_end < text.size() && text[id_end] != ' ' && text[id_end] != '\t')
+          ++id_end;
         std::string_view cid = text.substr(id_start, id_end - id_start);
         if (cid.empty()) {
           error(origin.shifted(i), "'@' conditional without a config id");
           continue;
         }
         bool match = cid == options_.config_id;
-        if (match == negate) continue;
+        if (match == negate)
+          continue;
         i = skip_blanks(text, id_end);
-        if (i == text.size()) continue;
+        if (i == text.size())
+          continue;
       }
 
       // $NAME=value definitions.
       if (text[i] == '$' && i + 1 < text.size() && is_name_start(text[i + 1])) {
         std::size_t name_end = i + 1;
-        while (name_end < text.size() && is_name_char(text[name_end])) ++name_end;
+        while (name_end < text.size() && is_name_char(text[name_end]))
+          ++name_end;
         std::size_t eq = skip_blanks(text, name_end);
         if (eq < text.size() && text[eq] == '=') {
           std::string name(text.substr(i + 1, name_end - i - 1));
@@ -211,9 +229,11 @@ private:
           Origin vorigin = origin.shifted(eq + 1 + vstart);
           value = value.substr(vstart);
           bool more = !value.empty() && value.back() == '\\';
-          if (more) value = rtrim(value.substr(0, value.size() - 1));
+          if (more)
+            value = rtrim(value.substr(0, value.size() - 1));
           Definition def;
-          if (!more || !value.empty()) def.lines.push_back({Piece{std::string(value), vorigin}});
+          if (!more || !value.empty())
+            def.lines.push_back({Piece{std::string(value), vorigin}});
           if (more)
             pending.emplace(std::move(name), std::move(def));
           else
@@ -263,12 +283,14 @@ private:
       return;
     }
     std::string full = pattern;
-    if (full.front() != '/' && stack_.back().dir != ".") full = stack_.back().dir + "/" + full;
+    if (full.front() != '/' && stack_.back().dir != ".")
+      full = stack_.back().dir + "/" + full;
     glob_t g{};
     int rc = ::glob(full.c_str(), GLOB_BRACE | GLOB_TILDE, nullptr, &g);
     std::vector<std::string> matches;
     if (rc == 0)
-      for (std::size_t k = 0; k < g.gl_pathc; ++k) matches.emplace_back(g.gl_pathv[k]);
+      for (std::size_t k = 0; k < g.gl_pathc; ++k)
+        matches.emplace_back(g.gl_pathv[k]);
     globfree(&g);
     if (rc == GLOB_NOMATCH || matches.empty()) {
       std::string msg = "include '" + pattern + "' matches no file";
@@ -289,7 +311,8 @@ private:
                               [&](const Frame& f) { return f.real_path == real; });
       if (cyc != stack_.end()) {
         std::string chain;
-        for (auto it = cyc; it != stack_.end(); ++it) chain += it->display_path + " -> ";
+        for (auto it = cyc; it != stack_.end(); ++it)
+          chain += it->display_path + " -> ";
         chain += path;
         error(at, "include cycle: " + chain);
         continue;
@@ -312,12 +335,14 @@ private:
                                      " levels (is a variable defined in terms of itself?)");
       return;
     }
-    if (expand_seq(line, depth)) return;
+    if (expand_seq(line, depth))
+      return;
     std::vector<Line> lines;
     lines.emplace_back();
     expansion_failed_ = false;
     expand_vars(line, lines, depth);
-    if (expansion_failed_) return; // reported once; the half-expanded line would only add noise
+    if (expansion_failed_)
+      return; // reported once; the half-expanded line would only add noise
     for (auto& l : lines) {
       std::string s = line_string(l);
       if (s.find("~SEQ") != std::string::npos && lines.size() > 1) {
@@ -334,7 +359,8 @@ private:
     for (std::size_t pi = 0; pi < line.size(); ++pi) {
       const Piece& piece = line[pi];
       auto at = piece.text.find("~SEQ");
-      if (at == std::string::npos) continue;
+      if (at == std::string::npos)
+        continue;
       bool hex = at + 5 <= piece.text.size() && piece.text.compare(at, 5, "~SEQx") == 0;
       std::size_t open = at + (hex ? 5 : 4);
       Origin where = piece.origin.shifted(at);
@@ -359,7 +385,8 @@ private:
         auto b = part.find_first_not_of(" \t");
         auto e = part.find_last_not_of(" \t");
         parts.push_back(b == std::string::npos ? std::string() : part.substr(b, e - b + 1));
-        if (comma == std::string::npos) break;
+        if (comma == std::string::npos)
+          break;
         s = comma + 1;
       }
       if (parts.size() < 2 || parts.size() > 4 || parts[0].empty() || !is_name_start(parts[0][0])) {
@@ -394,11 +421,13 @@ private:
       }
       // prefix (pieces before, and this piece's text before ~SEQ) + rest after ')'.
       Line prefix(line.begin(), line.begin() + std::ptrdiff_t(pi));
-      if (at > 0) prefix.push_back(Piece{piece.text.substr(0, at), piece.origin});
+      if (at > 0)
+        prefix.push_back(Piece{piece.text.substr(0, at), piece.origin});
       Line rest;
       if (close + 1 < piece.text.size()) {
         std::size_t r = close + 1;
-        while (r < piece.text.size() && (piece.text[r] == ' ' || piece.text[r] == '\t')) ++r;
+        while (r < piece.text.size() && (piece.text[r] == ' ' || piece.text[r] == '\t'))
+          ++r;
         rest.push_back(Piece{piece.text.substr(r), piece.origin.shifted(r)});
       }
       rest.insert(rest.end(), line.begin() + std::ptrdiff_t(pi) + 1, line.end());
@@ -414,7 +443,8 @@ private:
         vars_[var] = Definition{{Line{Piece{buf, gen}}}};
         Line combined = prefix;
         combined.insert(combined.end(), rest.begin(), rest.end());
-        if (!combined.empty()) process_line(combined, depth + 1);
+        if (!combined.empty())
+          process_line(combined, depth + 1);
         if (out_.text.size() > options_.max_output_bytes) {
           error(where, "'~SEQ' expansion makes the configuration larger than " +
                            std::to_string(options_.max_output_bytes >> 20) + " MiB");
@@ -438,8 +468,8 @@ private:
       std::size_t i = 0;
       auto flush = [&](std::size_t upto) {
         if (upto > lit_start)
-          out.back().push_back(Piece{t.substr(lit_start, upto - lit_start),
-                                     piece.origin.shifted(lit_start)});
+          out.back().push_back(
+              Piece{t.substr(lit_start, upto - lit_start), piece.origin.shifted(lit_start)});
       };
       while (i < t.size()) {
         if (t[i] != '$') {
@@ -460,7 +490,8 @@ private:
         } else if (i + 1 < t.size() && is_name_start(t[i + 1])) {
           name_start = i + 1;
           name_end = name_start;
-          while (name_end < t.size() && is_name_char(t[name_end])) ++name_end;
+          while (name_end < t.size() && is_name_char(t[name_end]))
+            ++name_end;
           after = name_end;
         } else {
           ++i;
@@ -493,11 +524,13 @@ private:
         } else {
           const auto lines = def->second.lines; // copy: expansion may redefine
           for (std::size_t k = 0; k < lines.size(); ++k) {
-            if (k > 0) out.emplace_back();
+            if (k > 0)
+              out.emplace_back();
             std::vector<Line> sub(1);
             expand_vars(lines[k], sub, depth + 1);
             out.back().insert(out.back().end(), sub.front().begin(), sub.front().end());
-            for (std::size_t j = 1; j < sub.size(); ++j) out.push_back(std::move(sub[j]));
+            for (std::size_t j = 1; j < sub.size(); ++j)
+              out.push_back(std::move(sub[j]));
           }
         }
         i = after;
@@ -517,10 +550,13 @@ private:
   void emit(const Line& line) {
     bool any = false;
     for (const auto& p : line)
-      if (p.text.find_first_not_of(" \t") != std::string::npos) any = true;
-    if (!any) return;
+      if (p.text.find_first_not_of(" \t") != std::string::npos)
+        any = true;
+    if (!any)
+      return;
     for (const auto& p : line) {
-      if (p.text.empty()) continue;
+      if (p.text.empty())
+        continue;
       out_.map.add_segment(Segment{std::uint32_t(out_.text.size()), p.origin.file, p.origin.line,
                                    p.origin.col, p.origin.advance});
       out_.text += p.text;
@@ -562,9 +598,11 @@ Preprocessed preprocess_text(const std::string& name, std::string_view text,
   std::size_t start = 0;
   while (start < text.size()) {
     auto nl = text.find('\n', start);
-    if (nl == std::string_view::npos) nl = text.size();
+    if (nl == std::string_view::npos)
+      nl = text.size();
     std::string line(text.substr(start, nl - start));
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
     lines.push_back(std::move(line));
     start = nl + 1;
   }

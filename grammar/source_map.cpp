@@ -9,16 +9,21 @@ std::uint32_t SourceMap::add_file(std::string path, std::vector<std::string> lin
   return std::uint32_t(files_.size() - 1);
 }
 
-core::SourcePos SourceMap::resolve(std::size_t offset) const { return locate(offset).first; }
+core::SourcePos SourceMap::resolve(std::size_t offset) const {
+  return locate(offset).first;
+}
 
 std::pair<core::SourcePos, std::string_view> SourceMap::locate(std::size_t offset) const {
-  if (segments_.empty()) return {};
+  if (segments_.empty())
+    return {};
   auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
                              [](std::size_t off, const Segment& s) { return off < s.out_offset; });
-  if (it != segments_.begin()) --it;
+  if (it != segments_.begin())
+    --it;
   const Segment& s = *it;
   std::uint32_t col = s.col;
-  if (s.advance && offset >= s.out_offset) col += std::uint32_t(offset - s.out_offset);
+  if (s.advance && offset >= s.out_offset)
+    col += std::uint32_t(offset - s.out_offset);
   return {pos(s.file, s.line, col), line_text(s.file, s.line)};
 }
 
@@ -27,15 +32,18 @@ core::SourcePos SourceMap::pos(std::uint32_t file, std::uint32_t line, std::uint
 }
 
 std::string_view SourceMap::line_text(std::uint32_t file, std::uint32_t line) const {
-  if (file >= files_.size()) return {};
+  if (file >= files_.size())
+    return {};
   const auto& lines = files_[file].lines;
-  if (line == 0 || line > lines.size()) return {};
+  if (line == 0 || line > lines.size())
+    return {};
   return lines[line - 1];
 }
 
 std::string_view SourceMap::line_text(const core::SourcePos& pos) const {
   for (std::uint32_t f = 0; f < files_.size(); ++f)
-    if (files_[f].path == pos.file) return line_text(f, pos.line);
+    if (files_[f].path == pos.file)
+      return line_text(f, pos.line);
   return {};
 }
 

@@ -10,7 +10,7 @@ VIGIL_PACKAGES=(
   python3 python3-pytest
   iproute2 iputils-ping procps util-linux psmisc
   keepalived tcpdump
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
 )
 
 vigil_install_missing() {

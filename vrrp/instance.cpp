@@ -6,34 +6,50 @@ namespace vigil::vrrp {
 namespace {
 
 template <class T> void earliest(std::optional<TimePoint>& best, const std::optional<T>& t) {
-  if (t && (!best || *t < *best)) best = *t;
+  if (t && (!best || *t < *best))
+    best = *t;
 }
 
-bool due(const std::optional<TimePoint>& t, TimePoint now) { return t && *t <= now; }
+bool due(const std::optional<TimePoint>& t, TimePoint now) {
+  return t && *t <= now;
+}
 
 } // namespace
 
 std::string_view to_string(State s) {
   switch (s) {
-  case State::init: return "INIT";
-  case State::backup: return "BACKUP";
-  case State::master: return "MASTER";
-  case State::fault: return "FAULT";
+  case State::init:
+    return "INIT";
+  case State::backup:
+    return "BACKUP";
+  case State::master:
+    return "MASTER";
+  case State::fault:
+    return "FAULT";
   }
   return "?";
 }
 
 std::string_view to_string(Reason r) {
   switch (r) {
-  case Reason::startup: return "startup";
-  case Reason::address_owner: return "address owner (priority 255)";
-  case Reason::master_down_timer: return "no advert from a master within Master_Down_Interval";
-  case Reason::priority_zero: return "the master resigned (priority 0)";
-  case Reason::higher_priority: return "advert with higher priority";
-  case Reason::preempted: return "preempted by a higher priority advert";
-  case Reason::fault: return "fault";
-  case Reason::fault_cleared: return "fault cleared";
-  case Reason::shutdown: return "shutdown";
+  case Reason::startup:
+    return "startup";
+  case Reason::address_owner:
+    return "address owner (priority 255)";
+  case Reason::master_down_timer:
+    return "no advert from a master within Master_Down_Interval";
+  case Reason::priority_zero:
+    return "the master resigned (priority 0)";
+  case Reason::higher_priority:
+    return "advert with higher priority";
+  case Reason::preempted:
+    return "preempted by a higher priority advert";
+  case Reason::fault:
+    return "fault";
+  case Reason::fault_cleared:
+    return "fault cleared";
+  case Reason::shutdown:
+    return "shutdown";
   }
   return "?";
 }
@@ -51,13 +67,20 @@ Settings Settings::from_config(const core::config::VrrpInstance& c) {
   s.preempt = c.preempt;
   s.preempt_delay = c.preempt_delay;
   switch (c.auth_type) {
-  case core::config::AuthType::none: s.auth = Auth::none; break;
-  case core::config::AuthType::pass: s.auth = Auth::simple; break;
-  case core::config::AuthType::ah: s.auth = Auth::ah; break;
+  case core::config::AuthType::none:
+    s.auth = Auth::none;
+    break;
+  case core::config::AuthType::pass:
+    s.auth = Auth::simple;
+    break;
+  case core::config::AuthType::ah:
+    s.auth = Auth::ah;
+    break;
   }
   std::copy_n(c.auth_pass.begin(), std::min<std::size_t>(8, c.auth_pass.size()),
               s.auth_data.begin());
-  for (const auto& v : c.virtual_ipaddress) s.vips.push_back(v.address.address);
+  for (const auto& v : c.virtual_ipaddress)
+    s.vips.push_back(v.address.address);
   s.skip_check_adv_addr = c.skip_check_adv_addr;
   s.lower_prio_no_advert = c.lower_prio_no_advert;
   s.higher_prio_send_advert = c.higher_prio_send_advert;
@@ -106,8 +129,10 @@ std::optional<TimePoint> Instance::next_deadline() const {
 void Instance::send_advert(Effects& fx, TimePoint now, std::uint8_t prio) {
   fx.push_back(SendAdvert{prio});
   ++counters_.adverts_tx;
-  if (prio == 0) ++counters_.priority_zero_tx;
-  if (state_ == State::master && prio != 0) adver_timer_ = now + s_.advert_int;
+  if (prio == 0)
+    ++counters_.priority_zero_tx;
+  if (state_ == State::master && prio != 0)
+    adver_timer_ = now + s_.advert_int;
 }
 
 void Instance::become_master(Effects& fx, TimePoint now, Reason why,
@@ -128,7 +153,8 @@ void Instance::become_master(Effects& fx, TimePoint now, Reason why,
     garp_second_burst_ = now + s_.garp_master_delay;
     garp_second_rounds_ = s_.garp_master_repeat;
   }
-  if (s_.garp_master_refresh.count() > 0) garp_refresh_ = now + s_.garp_master_refresh;
+  if (s_.garp_master_refresh.count() > 0)
+    garp_refresh_ = now + s_.garp_master_refresh;
 }
 
 void Instance::become_backup(Effects& fx, TimePoint now, Reason why,
@@ -146,7 +172,8 @@ void Instance::become_backup(Effects& fx, TimePoint now, Reason why,
   }
   Duration wait = master_down_interval();
   // keepalived's preempt_delay: at startup (and after a fault) the first takeover waits longer.
-  if (why == Reason::startup || why == Reason::fault_cleared) wait += s_.preempt_delay;
+  if (why == Reason::startup || why == Reason::fault_cleared)
+    wait += s_.preempt_delay;
   down_timer_ = now + wait;
 }
 
@@ -154,7 +181,8 @@ void Instance::become_fault(Effects& fx, TimePoint now) {
   State from = state_;
   if (from == State::master) {
     // Resign so the backup takes over after Skew_Time, unless the link itself is gone.
-    if (!(faults_ & (1u << unsigned(FaultKind::link_down)))) send_advert(fx, now, 0);
+    if (!(faults_ & (1u << unsigned(FaultKind::link_down))))
+      send_advert(fx, now, 0);
     ++counters_.released_master;
   }
   state_ = State::fault;
@@ -164,7 +192,8 @@ void Instance::become_fault(Effects& fx, TimePoint now) {
   garp_refresh_.reset();
   master_.reset();
   fx.push_back(Transition{from, State::fault, Reason::fault, {}, 0});
-  if (from == State::master) fx.push_back(DelVips{});
+  if (from == State::master)
+    fx.push_back(DelVips{});
 }
 
 Effects Instance::start(TimePoint now, Duration startup_delay) {
@@ -188,38 +217,50 @@ Effects Instance::start(TimePoint now, Duration startup_delay) {
 
 Drop Instance::validate(const Received& r) const {
   const Advert& a = r.advert;
-  if (a.version != s_.version) return Drop::version_mismatch;
-  if (r.src.family() != s_.family) return Drop::family_mismatch;
-  if (s_.unicast == r.to_multicast) return Drop::unicast_mismatch;
+  if (a.version != s_.version)
+    return Drop::version_mismatch;
+  if (r.src.family() != s_.family)
+    return Drop::family_mismatch;
+  if (s_.unicast == r.to_multicast)
+    return Drop::unicast_mismatch;
   const core::config::UnicastPeer* peer = nullptr;
   for (const auto& p : s_.peers)
-    if (p.address == r.src) peer = &p;
+    if (p.address == r.src)
+      peer = &p;
   if (s_.unicast) {
-    if (s_.check_unicast_src && !peer) return Drop::not_a_peer;
+    if (s_.check_unicast_src && !peer)
+      return Drop::not_a_peer;
     // keepalived checks the TTL of unicast adverts only against configured bounds.
-    if (peer && ((peer->min_ttl && r.ttl < *peer->min_ttl) ||
-                 (peer->max_ttl && r.ttl > *peer->max_ttl)))
+    if (peer &&
+        ((peer->min_ttl && r.ttl < *peer->min_ttl) || (peer->max_ttl && r.ttl > *peer->max_ttl)))
       return Drop::bad_ttl;
   } else if (r.ttl != required_ttl) {
     return Drop::bad_ttl;
   }
   if (a.version == 2) {
-    if (a.auth != s_.auth) return Drop::auth_mismatch;
-    if (a.auth == Auth::simple && a.auth_data != s_.auth_data) return Drop::auth_mismatch;
+    if (a.auth != s_.auth)
+      return Drop::auth_mismatch;
+    if (a.auth == Auth::simple && a.auth_data != s_.auth_data)
+      return Drop::auth_mismatch;
     // RFC 3768 7.1: a v2 backup discards adverts with another interval.
     auto ours = std::chrono::duration_cast<std::chrono::seconds>(s_.advert_int).count();
-    if (a.interval != ours) return Drop::interval_mismatch;
+    if (a.interval != ours)
+      return Drop::interval_mismatch;
   } else {
-    if (a.interval == 0) return Drop::zero_interval;
-    if (a.addresses.empty() && !s_.vips.empty()) return Drop::zero_count;
+    if (a.interval == 0)
+      return Drop::zero_interval;
+    if (a.addresses.empty() && !s_.vips.empty())
+      return Drop::zero_count;
   }
   bool skip = s_.skip_check_adv_addr && master_ && *master_ == r.src;
-  if (!skip && !addresses_match(a.addresses)) return Drop::address_mismatch;
+  if (!skip && !addresses_match(a.addresses))
+    return Drop::address_mismatch;
   return Drop::none;
 }
 
 bool Instance::addresses_match(const std::vector<core::IpAddress>& got) const {
-  if (got.size() != s_.vips.size()) return false;
+  if (got.size() != s_.vips.size())
+    return false;
   std::vector<core::IpAddress> a = got;
   std::vector<core::IpAddress> b = s_.vips;
   std::sort(a.begin(), a.end());
@@ -242,7 +283,8 @@ Effects Instance::receive(const Received& r, TimePoint now) {
   if (a.version == 3 && r.src.is_v4())
     ++(r.form == ChecksumForm::pseudo_header ? peer.checksum_pseudo_header
                                              : peer.checksum_message_only);
-  if (a.priority == 0) ++counters_.priority_zero_rx;
+  if (a.priority == 0)
+    ++counters_.priority_zero_rx;
   Duration their_interval = a.version == 2 ? Duration(std::chrono::seconds(a.interval))
                                            : Duration(std::chrono::milliseconds(10) * a.interval);
 
@@ -255,7 +297,8 @@ Effects Instance::receive(const Received& r, TimePoint now) {
       // RFC 9568 6.4.2: the master resigned; take over after Skew_Time.
       down_timer_ = now + skew_time();
     } else if (!s_.preempt || a.priority >= priority_) {
-      if (a.version == 3) master_adver_interval_ = their_interval; // learn (RFC 9568 6.4.2)
+      if (a.version == 3)
+        master_adver_interval_ = their_interval; // learn (RFC 9568 6.4.2)
       master_ = r.src;
       lower_master_seen_ = false;
       down_timer_ = now + master_down_interval();
@@ -265,7 +308,8 @@ Effects Instance::receive(const Received& r, TimePoint now) {
       master_ = r.src;
       if (s_.preempt_delay.count() > 0) {
         TimePoint later = now + master_down_interval() + s_.preempt_delay;
-        if (!down_timer_ || *down_timer_ < later) down_timer_ = later;
+        if (!down_timer_ || *down_timer_ < later)
+          down_timer_ = later;
       }
     }
     break;
@@ -275,11 +319,13 @@ Effects Instance::receive(const Received& r, TimePoint now) {
       send_advert(fx, now, priority_);
       break;
     }
-    bool higher = a.priority > priority_ ||
-                  (a.priority == priority_ && primary_ && r.src > *primary_);
+    bool higher =
+        a.priority > priority_ || (a.priority == priority_ && primary_ && r.src > *primary_);
     if (higher) {
-      if (s_.higher_prio_send_advert) send_advert(fx, now, priority_);
-      if (a.version == 3) master_adver_interval_ = their_interval;
+      if (s_.higher_prio_send_advert)
+        send_advert(fx, now, priority_);
+      if (a.version == 3)
+        master_adver_interval_ = their_interval;
       become_backup(fx, now, Reason::preempted, r.src, a.priority);
       master_ = r.src;
     } else if (!s_.lower_prio_no_advert) {
@@ -289,7 +335,8 @@ Effects Instance::receive(const Received& r, TimePoint now) {
       // At most one burst per garp_lower_prio_delay (or interval): a lower master that keeps
       // advertising must not turn us into a GARP storm.
       Duration gap = std::max(s_.garp_lower_prio_delay, s_.advert_int);
-      if (s_.garp_lower_prio_repeat > 0 && (!last_lower_prio_garp_ || now - *last_lower_prio_garp_ >= gap)) {
+      if (s_.garp_lower_prio_repeat > 0 &&
+          (!last_lower_prio_garp_ || now - *last_lower_prio_garp_ >= gap)) {
         last_lower_prio_garp_ = now;
         fx.push_back(SendGarp{s_.garp_lower_prio_repeat});
         if (s_.garp_lower_prio_delay.count() > 0 && !garp_second_burst_) {
@@ -314,11 +361,13 @@ Effects Instance::tick(TimePoint now) {
     down_timer_.reset();
     Reason why = Reason::master_down_timer;
     auto it = master_ ? peers_.find(*master_) : peers_.end();
-    if (it != peers_.end() && it->second.last_priority == 0) why = Reason::priority_zero;
+    if (it != peers_.end() && it->second.last_priority == 0)
+      why = Reason::priority_zero;
     become_master(fx, now, why);
   }
   if (state_ == State::master) {
-    if (due(adver_timer_, now)) send_advert(fx, now, priority_);
+    if (due(adver_timer_, now))
+      send_advert(fx, now, priority_);
     if (due(garp_second_burst_, now)) {
       garp_second_burst_.reset();
       fx.push_back(SendGarp{garp_second_rounds_});
@@ -345,7 +394,8 @@ Effects Instance::shutdown(TimePoint now) {
   down_timer_.reset();
   garp_second_burst_.reset();
   garp_refresh_.reset();
-  if (from != State::init) fx.push_back(Transition{from, State::init, Reason::shutdown, {}, 0});
+  if (from != State::init)
+    fx.push_back(Transition{from, State::init, Reason::shutdown, {}, 0});
   return fx;
 }
 
@@ -354,7 +404,8 @@ Effects Instance::set_fault(FaultKind kind, bool active, TimePoint now) {
   unsigned bit = 1u << unsigned(kind);
   unsigned before = faults_;
   faults_ = active ? (faults_ | bit) : (faults_ & ~bit);
-  if (state_ == State::init) return fx; // not started yet: start() looks at faults_
+  if (state_ == State::init)
+    return fx; // not started yet: start() looks at faults_
   if (before == 0 && faults_ != 0) {
     become_fault(fx, now);
   } else if (before != 0 && faults_ == 0) {
@@ -368,10 +419,12 @@ Effects Instance::set_fault(FaultKind kind, bool active, TimePoint now) {
 
 Effects Instance::set_priority(std::uint8_t effective, TimePoint now) {
   Effects fx;
-  if (owner() || effective == priority_) return fx;
+  if (owner() || effective == priority_)
+    return fx;
   priority_ = std::clamp<std::uint8_t>(effective, 1, 254);
   // A master advertises its new priority at once so a better backup can preempt.
-  if (state_ == State::master) send_advert(fx, now, priority_);
+  if (state_ == State::master)
+    send_advert(fx, now, priority_);
   return fx;
 }
 

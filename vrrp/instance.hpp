@@ -25,13 +25,13 @@ std::string_view to_string(State s); ///< INIT, BACKUP, MASTER, FAULT
 
 /// Why a transition happened (logged with it, counted in the state dump).
 enum class Reason : std::uint8_t {
-  startup,              ///< Initialize -> Backup
-  address_owner,        ///< priority 255 takes over at once
-  master_down_timer,    ///< no advert from a master for Master_Down_Interval
-  priority_zero,        ///< the master resigned (priority 0); took over after Skew_Time
-  higher_priority,      ///< a higher priority advert (or equal with a higher address)
-  preempted,            ///< same, seen while master: yield
-  fault,                ///< a fault condition started
+  startup,           ///< Initialize -> Backup
+  address_owner,     ///< priority 255 takes over at once
+  master_down_timer, ///< no advert from a master for Master_Down_Interval
+  priority_zero,     ///< the master resigned (priority 0); took over after Skew_Time
+  higher_priority,   ///< a higher priority advert (or equal with a higher address)
+  preempted,         ///< same, seen while master: yield
+  fault,             ///< a fault condition started
   fault_cleared,
   shutdown,
 };
@@ -46,15 +46,15 @@ struct Settings {
   core::Family family = core::Family::inet;
   std::uint8_t version = 2;
   std::uint8_t vrid = 0;
-  std::uint8_t priority = 100;        ///< configured priority; 255 = address owner
+  std::uint8_t priority = 100; ///< configured priority; 255 = address owner
   Duration advert_int = std::chrono::seconds(1);
   std::uint32_t down_timer_adverts = 3;
-  bool initial_master = false;        ///< `state MASTER` (still waits unless owner)
+  bool initial_master = false; ///< `state MASTER` (still waits unless owner)
   bool preempt = true;
   Duration preempt_delay{0};
   Auth auth = Auth::none;
   std::array<std::uint8_t, 8> auth_data{};
-  std::vector<core::IpAddress> vips;  ///< advertised addresses
+  std::vector<core::IpAddress> vips; ///< advertised addresses
   bool skip_check_adv_addr = false;
   bool lower_prio_no_advert = false;
   bool higher_prio_send_advert = false;

@@ -11,13 +11,16 @@ constexpr std::size_t v2_auth_size = 8;
 
 std::uint32_t partial_sum(std::span<const std::uint8_t> data, std::uint32_t sum) {
   std::size_t i = 0;
-  for (; i + 1 < data.size(); i += 2) sum += (std::uint32_t(data[i]) << 8) | data[i + 1];
-  if (i < data.size()) sum += std::uint32_t(data[i]) << 8;
+  for (; i + 1 < data.size(); i += 2)
+    sum += (std::uint32_t(data[i]) << 8) | data[i + 1];
+  if (i < data.size())
+    sum += std::uint32_t(data[i]) << 8;
   return sum;
 }
 
 std::uint16_t fold(std::uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
   return std::uint16_t(~sum & 0xffff);
 }
 
@@ -44,10 +47,22 @@ std::uint16_t message_checksum(std::span<const std::uint8_t> msg, const core::Ip
 
 std::string_view to_string(Drop d) {
   static constexpr std::array<std::string_view, std::size_t(Drop::count_)> names{
-      "none",          "too_short",        "bad_version",       "bad_type",
-      "bad_checksum",  "bad_ttl",          "unknown_vrid",      "version_mismatch",
-      "auth_mismatch", "interval_mismatch", "zero_interval",    "zero_count",
-      "address_mismatch", "family_mismatch", "not_a_peer",      "own_packet",
+      "none",
+      "too_short",
+      "bad_version",
+      "bad_type",
+      "bad_checksum",
+      "bad_ttl",
+      "unknown_vrid",
+      "version_mismatch",
+      "auth_mismatch",
+      "interval_mismatch",
+      "zero_interval",
+      "zero_count",
+      "address_mismatch",
+      "family_mismatch",
+      "not_a_peer",
+      "own_packet",
       "unicast_mismatch"};
   return names[std::size_t(d)];
 }
@@ -145,7 +160,8 @@ std::vector<std::uint8_t> encode(const Advert& a, const core::IpAddress& src,
     std::copy_n(addr.data(), addr_size, msg.begin() + std::ptrdiff_t(off));
     off += addr_size;
   }
-  if (a.version == 2) std::copy(a.auth_data.begin(), a.auth_data.end(), msg.begin() + std::ptrdiff_t(off));
+  if (a.version == 2)
+    std::copy(a.auth_data.begin(), a.auth_data.end(), msg.begin() + std::ptrdiff_t(off));
   std::uint16_t sum = message_checksum(msg, src, dst, a.version,
                                        a.version == 2 ? ChecksumForm::message_only : form);
   msg[6] = std::uint8_t(sum >> 8);

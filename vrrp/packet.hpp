@@ -31,8 +31,8 @@ struct Advert {
   std::uint8_t version = 3;
   std::uint8_t vrid = 0;
   std::uint8_t priority = 0;
-  std::uint16_t interval = 0; ///< v2: Adver Int (s), v3: Max Adver Int (cs, 12 bits)
-  Auth auth = Auth::none;     ///< v2 only
+  std::uint16_t interval = 0;              ///< v2: Adver Int (s), v3: Max Adver Int (cs, 12 bits)
+  Auth auth = Auth::none;                  ///< v2 only
   std::array<std::uint8_t, 8> auth_data{}; ///< v2 only
   std::vector<core::IpAddress> addresses;
 };
@@ -40,30 +40,30 @@ struct Advert {
 /// Every reason a received packet is dropped (RFC 9568 7.1 ladder and our own checks).
 enum class Drop : std::uint8_t {
   none,
-  too_short,          ///< shorter than the header, or than its address count says
-  bad_version,        ///< neither 2 nor 3, or v2 over IPv6
-  bad_type,           ///< type is not ADVERTISEMENT (1)
+  too_short,   ///< shorter than the header, or than its address count says
+  bad_version, ///< neither 2 nor 3, or v2 over IPv6
+  bad_type,    ///< type is not ADVERTISEMENT (1)
   bad_checksum,
-  bad_ttl,            ///< TTL / hop limit is not 255
-  unknown_vrid,       ///< no instance for this VRID on this interface
-  version_mismatch,   ///< the instance runs the other version
-  auth_mismatch,      ///< v2 auth type or password differs
-  interval_mismatch,  ///< v2 interval differs from ours (RFC 3768 7.1)
-  zero_interval,      ///< v3 Max Adver Int of 0 (RFC 9568 erratum 8301)
-  zero_count,         ///< v3 address count of 0 (RFC 9568 erratum 8299)
-  address_mismatch,   ///< advertised addresses differ from ours
+  bad_ttl,           ///< TTL / hop limit is not 255
+  unknown_vrid,      ///< no instance for this VRID on this interface
+  version_mismatch,  ///< the instance runs the other version
+  auth_mismatch,     ///< v2 auth type or password differs
+  interval_mismatch, ///< v2 interval differs from ours (RFC 3768 7.1)
+  zero_interval,     ///< v3 Max Adver Int of 0 (RFC 9568 erratum 8301)
+  zero_count,        ///< v3 address count of 0 (RFC 9568 erratum 8299)
+  address_mismatch,  ///< advertised addresses differ from ours
   family_mismatch,
-  not_a_peer,         ///< unicast source not in unicast_peer (check_unicast_src)
-  own_packet,         ///< our own advert looped back
-  unicast_mismatch,   ///< multicast advert for a unicast instance, or the reverse
-  count_              ///< number of reasons
+  not_a_peer,       ///< unicast source not in unicast_peer (check_unicast_src)
+  own_packet,       ///< our own advert looped back
+  unicast_mismatch, ///< multicast advert for a unicast instance, or the reverse
+  count_            ///< number of reasons
 };
 
 std::string_view to_string(Drop d);
 
 struct Decoded {
   Drop drop = Drop::none;
-  Advert advert;                  ///< meaningful when drop == none
+  Advert advert;                                   ///< meaningful when drop == none
   ChecksumForm form = ChecksumForm::pseudo_header; ///< the form the sender used (v3 IPv4)
 };
 

@@ -14,8 +14,7 @@
 namespace vigil::core::config {
 namespace {
 
-template <class T>
-const T* find_named(const std::vector<T>& items, std::string_view name) {
+template <class T> const T* find_named(const std::vector<T>& items, std::string_view name) {
   auto it = std::find_if(items.begin(), items.end(), [&](const T& t) { return t.name == name; });
   return it == items.end() ? nullptr : &*it;
 }
@@ -53,7 +52,8 @@ template <class T> void write(Json& j, const T& v) {
       j.null();
   } else if constexpr (is_vector<T>::value) {
     j.begin_array();
-    for (const auto& item : v) write(j, item);
+    for (const auto& item : v)
+      write(j, item);
     j.end_array();
   } else {
     using Members = boost::describe::describe_members<T, boost::describe::mod_public>;

@@ -110,11 +110,10 @@ BOOST_DESCRIBE_STRUCT(GlobalDefs, (),
                        smtp_alert_checker, no_email_faults, checker_log_all_failures, script_user,
                        enable_script_security, default_interface, vrrp_version, vrrp_mcast_group4,
                        vrrp_mcast_group6, garp, vrrp_garp_interval, vrrp_gna_interval,
-                       vrrp_min_garp, vrrp_skip_check_adv_addr, vrrp_strict,
-                       vrrp_check_unicast_src, vrrp_higher_prio_send_advert,
-                       vrrp_lower_prio_no_advert, v3_checksum_as_v2, vrrp_down_timer_adverts,
-                       vrrp_startup_delay, vrrp_notify_priority_changes, notify_fifo,
-                       vrrp_notify_fifo, lvs_notify_fifo, lvs_sync_daemon, lvs_flush,
+                       vrrp_min_garp, vrrp_skip_check_adv_addr, vrrp_strict, vrrp_check_unicast_src,
+                       vrrp_higher_prio_send_advert, vrrp_lower_prio_no_advert, v3_checksum_as_v2,
+                       vrrp_down_timer_adverts, vrrp_startup_delay, vrrp_notify_priority_changes,
+                       notify_fifo, vrrp_notify_fifo, lvs_notify_fifo, lvs_sync_daemon, lvs_flush,
                        lvs_flush_on_stop, lvs_timeouts, max_auto_priority))
 
 } // namespace vigil::core::config

@@ -61,7 +61,7 @@ BOOST_DESCRIBE_STRUCT(StatusRange, (), (first, last))
 /// `url { path ...; digest ...; status_code ...; virtualhost ...; regex ... }`
 struct UrlSpec {
   std::string path;
-  std::optional<std::string> digest; ///< lower-case hex MD5 of the body
+  std::optional<std::string> digest;    ///< lower-case hex MD5 of the body
   std::vector<StatusRange> status_code; ///< default 200-299
   std::optional<std::string> virtualhost;
   std::optional<std::string> regex;
@@ -81,7 +81,7 @@ BOOST_DESCRIBE_ENUM(HttpProtocol, http_1_0, http_1_0c, http_1_1)
 /// real server and virtual server.
 struct Checker {
   CheckerKind kind = CheckerKind::tcp_check;
-  std::optional<IpAddress> connect_ip; ///< unset: the real server address
+  std::optional<IpAddress> connect_ip;       ///< unset: the real server address
   std::optional<std::uint16_t> connect_port; ///< unset: the real server port
   std::optional<IpAddress> bindto;
   std::optional<std::uint16_t> bind_port;
@@ -175,12 +175,11 @@ struct VirtualServer {
   bool operator==(const VirtualServer&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(VirtualServer, (),
-                      (kind, address, port, fwmark, group, family, protocol, lvs_sched, ops,
-                       flag_1, flag_2, flag_3, forwarding, persistence_timeout,
-                       persistence_granularity, persistence_engine, ha_suspend, smtp_alert,
-                       virtualhost, alpha, omega, quorum, hysteresis, quorum_up, quorum_down,
-                       sorry_server, sorry_server_port, sorry_server_inhibit,
-                       sorry_server_lvs_method, real_servers))
+                      (kind, address, port, fwmark, group, family, protocol, lvs_sched, ops, flag_1,
+                       flag_2, flag_3, forwarding, persistence_timeout, persistence_granularity,
+                       persistence_engine, ha_suspend, smtp_alert, virtualhost, alpha, omega,
+                       quorum, hysteresis, quorum_up, quorum_down, sorry_server, sorry_server_port,
+                       sorry_server_inhibit, sorry_server_lvs_method, real_servers))
 
 /// `SSL { password; ca; certificate; key }` for SSL_GET.
 struct SslContext {

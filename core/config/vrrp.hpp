@@ -110,9 +110,9 @@ struct UnicastPeer {
 BOOST_DESCRIBE_STRUCT(UnicastPeer, (), (address, min_ttl, max_ttl))
 
 struct Vmac {
-  std::optional<std::string> name; ///< default `vrrp.VRID`
+  std::optional<std::string> name;                ///< default `vrrp.VRID`
   std::optional<std::array<std::uint8_t, 6>> mac; ///< default 00:00:5e:00:0{1,2}:VRID
-  bool xmit_base = false;                          ///< `vmac_xmit_base`
+  bool xmit_base = false;                         ///< `vmac_xmit_base`
   bool operator==(const Vmac&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(Vmac, (), (name, mac, xmit_base))
@@ -129,7 +129,7 @@ struct VrrpInstance {
   Trackers trackers;
   std::optional<IpAddress> src_ip; ///< mcast_src_ip / unicast_src_ip
   bool track_src_ip = false;
-  IpAddress mcast_dst_ip;          ///< default: vrrp_mcast_group4/6
+  IpAddress mcast_dst_ip; ///< default: vrrp_mcast_group4/6
   std::vector<UnicastPeer> unicast_peer;
   bool unicast_configured = false; ///< unicast_src_ip or unicast_peer given
   bool unicast_fault_no_peer = false;

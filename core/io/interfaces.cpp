@@ -21,7 +21,8 @@ boost::asio::awaitable<void> Interfaces::load() {
   monitor_.start([this](const nlmsghdr& nlh) { apply(nlh); },
                  [this] {
                    // The kernel dropped notifications: read everything again.
-                   if (resyncing_) return;
+                   if (resyncing_)
+                     return;
                    resyncing_ = true;
                    boost::asio::co_spawn(ctx_, resync(), boost::asio::detached);
                  });
@@ -34,10 +35,12 @@ boost::asio::awaitable<void> Interfaces::resync() {
   std::map<int, Link> links;
   std::map<int, std::vector<Address>> addrs;
   auto e1 = co_await command_.call(dump_links_request(), [&](const nlmsghdr& nlh) {
-    if (auto l = parse_link(nlh)) links[l->index] = *l;
+    if (auto l = parse_link(nlh))
+      links[l->index] = *l;
   });
   auto e2 = co_await command_.call(dump_addresses_request(), [&](const nlmsghdr& nlh) {
-    if (auto a = parse_address(nlh)) addrs[a->index].push_back(*a);
+    if (auto a = parse_address(nlh))
+      addrs[a->index].push_back(*a);
   });
   if (e1 || e2) {
     resyncing_ = false;
@@ -46,15 +49,18 @@ boost::asio::awaitable<void> Interfaces::resync() {
   }
   // Report what disappeared, then everything present (handlers are idempotent).
   for (const auto& [index, l] : links_)
-    if (!links.count(index) && on_link) on_link(l, true);
+    if (!links.count(index) && on_link)
+      on_link(l, true);
   links_ = std::move(links);
   addresses_ = std::move(addrs);
   resyncing_ = false;
   if (on_link)
-    for (const auto& [index, l] : links_) on_link(l, false);
+    for (const auto& [index, l] : links_)
+      on_link(l, false);
   if (on_address)
     for (const auto& [index, list] : addresses_)
-      for (const auto& a : list) on_address(a, false);
+      for (const auto& a : list)
+        on_address(a, false);
 }
 
 void Interfaces::apply(const nlmsghdr& nlh) {
@@ -66,30 +72,36 @@ void Interfaces::apply(const nlmsghdr& nlh) {
     } else {
       Link& cur = links_[l->index];
       // Notifications may omit attributes; keep what we knew.
-      if (l->name.empty()) l->name = cur.name;
-      if (!l->has_mac && cur.has_mac) l->mac = cur.mac, l->has_mac = true;
+      if (l->name.empty())
+        l->name = cur.name;
+      if (!l->has_mac && cur.has_mac)
+        l->mac = cur.mac, l->has_mac = true;
       cur = *l;
     }
-    if (on_link) on_link(*l, removed);
+    if (on_link)
+      on_link(*l, removed);
   } else if (auto a = parse_address(nlh)) {
     bool removed = nlh.nlmsg_type == RTM_DELADDR;
     auto& list = addresses_[a->index];
     auto it = std::find_if(list.begin(), list.end(),
                            [&](const Address& x) { return x.address == a->address; });
     if (removed) {
-      if (it != list.end()) list.erase(it);
+      if (it != list.end())
+        list.erase(it);
     } else if (it != list.end()) {
       *it = *a;
     } else {
       list.push_back(*a);
     }
-    if (on_address) on_address(*a, removed);
+    if (on_address)
+      on_address(*a, removed);
   }
 }
 
 const Link* Interfaces::find(std::string_view name) const {
   for (const auto& [index, l] : links_)
-    if (l.name == name) return &l;
+    if (l.name == name)
+      return &l;
   return nullptr;
 }
 

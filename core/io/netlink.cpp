@@ -30,14 +30,17 @@ constexpr int socket_receive_buffer = 4 << 20; // survives bursts of link/addres
 
 /// The extended ack message (NLMSGERR_ATTR_MSG) of an error reply, if any.
 std::string extack_message(const nlmsghdr* nlh) {
-  if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
+  if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+    return {};
   auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
   std::size_t offset = sizeof(nlmsgerr);
-  if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
+  if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+    offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
   std::string msg;
   const auto* base = static_cast<const char*>(mnl_nlmsg_get_payload(nlh));
   std::size_t payload = mnl_nlmsg_get_payload_len(nlh);
-  if (offset >= payload) return {};
+  if (offset >= payload)
+    return {};
   const auto* attr = reinterpret_cast<const nlattr*>(base + offset);
   std::size_t left = payload - offset;
   while (left >= sizeof(nlattr) && attr->nla_len >= sizeof(nlattr) && attr->nla_len <= left) {
@@ -46,7 +49,8 @@ std::string extack_message(const nlmsghdr* nlh) {
       msg.assign(text, strnlen(text, attr->nla_len - NLA_HDRLEN));
     }
     std::size_t step = NLA_ALIGN(attr->nla_len);
-    if (step > left) break;
+    if (step > left)
+      break;
     left -= step;
     attr = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(attr) + step);
   }
@@ -69,29 +73,42 @@ Message::Message(std::uint16_t type, std::uint16_t flags) : buf_(message_capacit
   nlh->nlmsg_flags = flags;
 }
 
-nlmsghdr* Message::header() { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
+nlmsghdr* Message::header() {
+  return reinterpret_cast<nlmsghdr*>(buf_.data());
+}
 
-void* Message::extra(std::size_t size) { return mnl_nlmsg_put_extra_header(header(), size); }
+void* Message::extra(std::size_t size) {
+  return mnl_nlmsg_put_extra_header(header(), size);
+}
 
 void Message::put(std::uint16_t type, const void* data, std::size_t len) {
   if (!mnl_attr_put_check(header(), buf_.size(), type, len, data))
     throw std::length_error("netlink message too large");
 }
 
-void Message::put_u8(std::uint16_t type, std::uint8_t v) { put(type, &v, sizeof v); }
-void Message::put_u16(std::uint16_t type, std::uint16_t v) { put(type, &v, sizeof v); }
-void Message::put_u32(std::uint16_t type, std::uint32_t v) { put(type, &v, sizeof v); }
+void Message::put_u8(std::uint16_t type, std::uint8_t v) {
+  put(type, &v, sizeof v);
+}
+void Message::put_u16(std::uint16_t type, std::uint16_t v) {
+  put(type, &v, sizeof v);
+}
+void Message::put_u32(std::uint16_t type, std::uint32_t v) {
+  put(type, &v, sizeof v);
+}
 void Message::put_strz(std::uint16_t type, const std::string& s) {
   put(type, s.c_str(), s.size() + 1);
 }
 
 void* Message::begin_nest(std::uint16_t type) {
   void* n = mnl_attr_nest_start_check(header(), buf_.size(), type);
-  if (!n) throw std::length_error("netlink message too large");
+  if (!n)
+    throw std::length_error("netlink message too large");
   return n;
 }
 
-void Message::end_nest(void* nest) { mnl_attr_nest_end(header(), static_cast<nlattr*>(nest)); }
+void Message::end_nest(void* nest) {
+  mnl_attr_nest_end(header(), static_cast<nlattr*>(nest));
+}
 
 std::vector<std::uint8_t> Message::take() {
   buf_.resize(header()->nlmsg_len);
@@ -110,7 +127,8 @@ NetlinkSocket::NetlinkSocket(asio::io_context& ctx, int protocol)
     : next_seq_(static_cast<std::uint32_t>(::time(nullptr))), rx_(receive_buffer),
       alive_(std::make_shared<bool>(true)) {
   int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  if (fd < 0) throw_errno("netlink socket");
+  if (fd < 0)
+    throw_errno("netlink socket");
   int one = 1;
   // Best effort: older kernels lack extended acks; errors then carry only the errno.
   ::setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
@@ -140,8 +158,8 @@ NetlinkSocket::~NetlinkSocket() {
 
 void NetlinkSocket::join(unsigned group) {
   int g = static_cast<int>(group);
-  if (::setsockopt(impl_->sd.native_handle(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g,
-                   sizeof g) != 0)
+  if (::setsockopt(impl_->sd.native_handle(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof g) !=
+      0)
     throw_errno("netlink join group");
 }
 
@@ -154,9 +172,11 @@ void NetlinkSocket::start(ReplyHandler notification, std::function<void()> on_ov
 void NetlinkSocket::arm() {
   impl_->sd.async_wait(asio::posix::stream_descriptor::wait_read,
                        [this, alive = alive_](const boost::system::error_code& ec) {
-                         if (!*alive || ec) return;
+                         if (!*alive || ec)
+                           return;
                          on_readable();
-                         if (*alive) arm();
+                         if (*alive)
+                           arm();
                        });
 }
 
@@ -165,17 +185,21 @@ void NetlinkSocket::on_readable() {
   for (;;) {
     ssize_t n = ::recv(impl_->sd.native_handle(), rx_.data(), rx_.size(), MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       if (errno == ENOBUFS) {
-        if (on_overrun_) on_overrun_();
+        if (on_overrun_)
+          on_overrun_();
         continue;
       }
       return; // EAGAIN: drained
     }
-    if (n == 0) return;
+    if (n == 0)
+      return;
     auto alive = alive_;
     dispatch(rx_.data(), std::size_t(n));
-    if (!*alive) return;
+    if (!*alive)
+      return;
   }
 }
 
@@ -183,10 +207,11 @@ void NetlinkSocket::dispatch(const std::uint8_t* data, std::size_t len) {
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(data);
   int left = static_cast<int>(len);
   while (mnl_nlmsg_ok(nlh, left)) {
-    bool ours = nlh->nlmsg_pid == port_id_ && nlh->nlmsg_seq != 0 &&
-                pending_.count(nlh->nlmsg_seq) != 0;
+    bool ours =
+        nlh->nlmsg_pid == port_id_ && nlh->nlmsg_seq != 0 && pending_.count(nlh->nlmsg_seq) != 0;
     if (!ours) {
-      if (notification_ && nlh->nlmsg_type >= NLMSG_MIN_TYPE) notification_(*nlh);
+      if (notification_ && nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+        notification_(*nlh);
     } else if (nlh->nlmsg_type == NLMSG_ERROR) {
       auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
       if (err->error == 0) {
@@ -194,14 +219,16 @@ void NetlinkSocket::dispatch(const std::uint8_t* data, std::size_t len) {
       } else {
         NetlinkError e{-err->error, errno_text(-err->error)};
         std::string ext = extack_message(nlh);
-        if (!ext.empty()) e.message += " (" + ext + ")";
+        if (!ext.empty())
+          e.message += " (" + ext + ")";
         finish(nlh->nlmsg_seq, &e);
       }
     } else if (nlh->nlmsg_type == NLMSG_DONE) {
       finish(nlh->nlmsg_seq, nullptr);
     } else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
       auto& p = pending_[nlh->nlmsg_seq];
-      if (p.on_reply) p.on_reply(*nlh);
+      if (p.on_reply)
+        p.on_reply(*nlh);
     }
     nlh = mnl_nlmsg_next(nlh, &left);
   }
@@ -209,17 +236,20 @@ void NetlinkSocket::dispatch(const std::uint8_t* data, std::size_t len) {
 
 void NetlinkSocket::finish(std::uint32_t seq, const NetlinkError* err) {
   auto it = pending_.find(seq);
-  if (it == pending_.end()) return;
+  if (it == pending_.end())
+    return;
   DoneHandler done = std::move(it->second.on_done);
   pending_.erase(it);
-  if (done) done(err);
+  if (done)
+    done(err);
 }
 
 void NetlinkSocket::request(std::vector<std::uint8_t> msg, ReplyHandler on_reply,
                             DoneHandler on_done) {
   auto* nlh = reinterpret_cast<nlmsghdr*>(msg.data());
   std::uint32_t seq = ++next_seq_;
-  if (seq == 0) seq = ++next_seq_;
+  if (seq == 0)
+    seq = ++next_seq_;
   nlh->nlmsg_seq = seq;
   nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
   sockaddr_nl to{};
@@ -231,17 +261,18 @@ void NetlinkSocket::request(std::vector<std::uint8_t> msg, ReplyHandler on_reply
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     NetlinkError e{errno, "netlink send: " + errno_text(errno)};
-    if (on_done) on_done(&e);
+    if (on_done)
+      on_done(&e);
     return;
   }
   pending_[seq] = Pending{std::move(on_reply), std::move(on_done)};
 }
 
 asio::awaitable<std::optional<NetlinkError>> NetlinkSocket::call(std::vector<std::uint8_t> msg,
-                                                                  ReplyHandler on_reply) {
+                                                                 ReplyHandler on_reply) {
   // Park on a timer that never expires; the completion cancels it.
-  auto timer = std::make_shared<asio::steady_timer>(impl_->ctx,
-                                                    asio::steady_timer::time_point::max());
+  auto timer =
+      std::make_shared<asio::steady_timer>(impl_->ctx, asio::steady_timer::time_point::max());
   auto result = std::make_shared<std::optional<std::optional<NetlinkError>>>();
   request(std::move(msg), std::move(on_reply), [timer, result](const NetlinkError* e) {
     if (e)
@@ -250,8 +281,10 @@ asio::awaitable<std::optional<NetlinkError>> NetlinkSocket::call(std::vector<std
       result->emplace(std::nullopt); // done, no error
     timer->cancel();
   });
-  if (!result->has_value()) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-  if (!result->has_value()) co_return NetlinkError{ECANCELED, "netlink request abandoned"};
+  if (!result->has_value())
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  if (!result->has_value())
+    co_return NetlinkError{ECANCELED, "netlink request abandoned"};
   co_return **result;
 }
 

@@ -74,7 +74,7 @@ public:
 
   /// The same as a coroutine: completes with nullopt on success.
   boost::asio::awaitable<std::optional<NetlinkError>> call(std::vector<std::uint8_t> msg,
-                                                            ReplyHandler on_reply = {});
+                                                           ReplyHandler on_reply = {});
 
   /// Requests still waiting for the kernel's answer.
   std::size_t pending() const { return pending_.size(); }

@@ -20,11 +20,11 @@ using Mac = std::array<std::uint8_t, 6>;
 struct Link {
   int index = 0;
   std::string name;
-  unsigned flags = 0;       ///< IFF_* (IFF_UP administratively up)
+  unsigned flags = 0;         ///< IFF_* (IFF_UP administratively up)
   std::uint8_t operstate = 0; ///< IF_OPER_* (RFC 2863); IF_OPER_UP = 6
   Mac mac{};
   bool has_mac = false;
-  bool up() const;          ///< administratively up and carrier present (IFF_UP + IFF_LOWER_UP)
+  bool up() const; ///< administratively up and carrier present (IFF_UP + IFF_LOWER_UP)
 };
 
 struct Address {
@@ -48,7 +48,6 @@ std::vector<std::uint8_t> dump_addresses_request();
 
 /// RTM_NEWADDR (add = true, with NLM_F_CREATE | NLM_F_REPLACE) or RTM_DELADDR for `spec` on
 /// interface `ifindex`. IPv6 addresses get IFA_F_NODAD so they are usable at once.
-std::vector<std::uint8_t> address_request(bool add, int ifindex,
-                                          const config::AddressSpec& spec);
+std::vector<std::uint8_t> address_request(bool add, int ifindex, const config::AddressSpec& spec);
 
 } // namespace vigil::core::io

@@ -20,7 +20,8 @@ using core::config::Scope;
 std::vector<const Word*> tokens_of(const Statement& line) {
   std::vector<const Word*> t;
   t.push_back(&line.keyword);
-  for (const auto& a : line.args) t.push_back(&a);
+  for (const auto& a : line.args)
+    t.push_back(&a);
   return t;
 }
 
@@ -57,22 +58,25 @@ std::optional<Scope> scope_of(Ctx& c, const Word& w) {
       {"nowhere", Scope::nowhere},
   }};
   for (const auto& [n, s] : names)
-    if (w.text == n) return s;
+    if (w.text == n)
+      return s;
   c.error(w, "'" + w.text + "' is not a scope", "use global, site, link, host or nowhere");
   return std::nullopt;
 }
 
 std::optional<std::uint8_t> route_protocol(Ctx& c, const Word& w) {
   static constexpr std::array<std::pair<std::string_view, std::uint8_t>, 20> names{{
-      {"redirect", 1}, {"kernel", 2},    {"boot", 3},   {"static", 4},  {"gated", 8},
-      {"ra", 9},       {"mrt", 10},      {"zebra", 11}, {"bird", 12},   {"dnrouted", 13},
-      {"xorp", 14},    {"ntk", 15},      {"dhcp", 16},  {"keepalived", 18}, {"babel", 42},
-      {"bgp", 186},    {"isis", 187},    {"ospf", 188}, {"rip", 189},   {"eigrp", 192},
+      {"redirect", 1}, {"kernel", 2}, {"boot", 3},   {"static", 4},      {"gated", 8},
+      {"ra", 9},       {"mrt", 10},   {"zebra", 11}, {"bird", 12},       {"dnrouted", 13},
+      {"xorp", 14},    {"ntk", 15},   {"dhcp", 16},  {"keepalived", 18}, {"babel", 42},
+      {"bgp", 186},    {"isis", 187}, {"ospf", 188}, {"rip", 189},       {"eigrp", 192},
   }};
   for (const auto& [n, v] : names)
-    if (w.text == n) return v;
+    if (w.text == n)
+      return v;
   if (!w.text.empty() && std::isdigit(static_cast<unsigned char>(w.text[0]))) {
-    if (auto v = c.integer(w, "protocol", 0, 255)) return std::uint8_t(*v);
+    if (auto v = c.integer(w, "protocol", 0, 255))
+      return std::uint8_t(*v);
     return std::nullopt;
   }
   c.error(w, "'" + w.text + "' is not a route protocol name or number");
@@ -81,14 +85,22 @@ std::optional<std::uint8_t> route_protocol(Ctx& c, const Word& w) {
 
 std::optional<std::uint8_t> ip_proto(Ctx& c, const Word& w) {
   static constexpr std::array<std::pair<std::string_view, std::uint8_t>, 7> names{{
-      {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"icmpv6", 58}, {"sctp", 132},
+      {"icmp", 1},
+      {"tcp", 6},
+      {"udp", 17},
+      {"gre", 47},
+      {"icmpv6", 58},
+      {"sctp", 132},
       {"ipv6-icmp", 58},
   }};
   std::string lower = w.text;
-  for (auto& ch : lower) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto& ch : lower)
+    ch = char(std::tolower(static_cast<unsigned char>(ch)));
   for (const auto& [n, v] : names)
-    if (lower == n) return v;
-  if (auto v = c.integer(w, "ipproto", 0, 255)) return std::uint8_t(*v);
+    if (lower == n)
+      return v;
+  if (auto v = c.integer(w, "ipproto", 0, 255))
+    return std::uint8_t(*v);
   return std::nullopt;
 }
 
@@ -97,13 +109,16 @@ std::optional<core::config::PortRange> port_range(Ctx& c, const Word& w, std::st
   Word a = w;
   a.text = w.text.substr(0, dash);
   auto first = c.port(a, what);
-  if (!first) return std::nullopt;
-  if (dash == std::string::npos) return core::config::PortRange{*first, *first};
+  if (!first)
+    return std::nullopt;
+  if (dash == std::string::npos)
+    return core::config::PortRange{*first, *first};
   Word b = w;
   b.text = w.text.substr(dash + 1);
   b.offset = w.offset + std::uint32_t(dash + 1);
   auto last = c.port(b, what);
-  if (!last) return std::nullopt;
+  if (!last)
+    return std::nullopt;
   if (*last < *first) {
     c.error(w, "port range '" + w.text + "' ends before it starts");
     return std::nullopt;
@@ -125,11 +140,15 @@ bool reject_option(Ctx& c, const Word& w, std::span<const std::string_view> name
 } // namespace
 
 std::optional<std::uint32_t> route_table(Ctx& c, const Word& w) {
-  if (w.text == "main") return 254;
-  if (w.text == "local") return 255;
-  if (w.text == "default") return 253;
+  if (w.text == "main")
+    return 254;
+  if (w.text == "local")
+    return 255;
+  if (w.text == "default")
+    return 253;
   if (!w.text.empty() && std::isdigit(static_cast<unsigned char>(w.text[0]))) {
-    if (auto v = c.integer(w, "table", 1, 0xFFFFFFFFLL)) return std::uint32_t(*v);
+    if (auto v = c.integer(w, "table", 1, 0xFFFFFFFFLL))
+      return std::uint32_t(*v);
     return std::nullopt;
   }
   for (const char* path : {"/etc/iproute2/rt_tables", "/usr/share/iproute2/rt_tables",
@@ -139,8 +158,10 @@ std::optional<std::uint32_t> route_table(Ctx& c, const Word& w) {
     while (std::getline(in, line)) {
       std::istringstream ls(line);
       std::string num, name;
-      if (!(ls >> num >> name) || num.empty() || num[0] == '#') continue;
-      if (name == w.text) return std::uint32_t(std::stoul(num, nullptr, 0));
+      if (!(ls >> num >> name) || num.empty() || num[0] == '#')
+        continue;
+      if (name == w.text)
+        return std::uint32_t(std::stoul(num, nullptr, 0));
     }
   }
   c.error(w, "unknown routing table '" + w.text + "'",
@@ -156,7 +177,8 @@ std::optional<AddressSpec> lower_address(Ctx& c, const Statement& line, LineUse 
   AddressSpec a;
   a.where = c.where(line.keyword);
   auto p = c.prefix(line.keyword, "address");
-  if (!p) return std::nullopt;
+  if (!p)
+    return std::nullopt;
   a.address = *p;
   bool ok = true;
   Tokens t(c, line);
@@ -166,7 +188,8 @@ std::optional<AddressSpec> lower_address(Ctx& c, const Statement& line, LineUse 
     const std::string& o = opt.text;
     if (o == "brd" || o == "broadcast") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
+      if (!v)
+        return std::nullopt;
       if (v->text == "+") {
         a.brd_mode = BroadcastMode::set_host_bits;
       } else if (v->text == "-") {
@@ -182,17 +205,31 @@ std::optional<AddressSpec> lower_address(Ctx& c, const Statement& line, LineUse 
         ok = false;
       }
     } else if (o == "dev") {
-      if (const Word* v = t.value(opt)) a.dev = v->text; else return std::nullopt;
+      if (const Word* v = t.value(opt))
+        a.dev = v->text;
+      else
+        return std::nullopt;
     } else if (o == "scope") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto s = scope_of(c, *v)) a.scope = *s; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto s = scope_of(c, *v))
+        a.scope = *s;
+      else
+        ok = false;
     } else if (o == "label") {
-      if (const Word* v = t.value(opt)) a.label = v->text; else return std::nullopt;
+      if (const Word* v = t.value(opt))
+        a.label = v->text;
+      else
+        return std::nullopt;
     } else if (o == "peer") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto pp = c.prefix(*v, "peer")) a.peer = *pp; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto pp = c.prefix(*v, "peer"))
+        a.peer = *pp;
+      else
+        ok = false;
     } else if (o == "home") {
       a.home = true;
     } else if (o == "-nodad" || o == "nodad") {
@@ -210,7 +247,8 @@ std::optional<AddressSpec> lower_address(Ctx& c, const Statement& line, LineUse 
       c.unacted(opt, "use_vmac", "virtual_ipaddress");
     } else if (o == "preferred_lft") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
+      if (!v)
+        return std::nullopt;
       if (v->text == "forever")
         a.preferred_lft = 0xFFFFFFFFu;
       else if (auto n = c.integer(*v, "preferred_lft", 0, 0xFFFFFFFELL))
@@ -218,7 +256,10 @@ std::optional<AddressSpec> lower_address(Ctx& c, const Statement& line, LineUse 
       else
         ok = false;
     } else if (o == "track_group" && use == LineUse::static_) {
-      if (const Word* v = t.value(opt)) a.track_group = v->text; else return std::nullopt;
+      if (const Word* v = t.value(opt))
+        a.track_group = v->text;
+      else
+        return std::nullopt;
     } else if (o == "track_group" || o == "use_vmac") {
       c.error(opt, "'" + o + "' applies only to " +
                        (o == "use_vmac" ? "virtual_ipaddress" : "static_ipaddress") + " lines");
@@ -235,7 +276,8 @@ std::optional<AddressSpec> lower_address(Ctx& c, const Statement& line, LineUse 
     c.error(line.keyword, "'label' applies to IPv4 addresses only");
     ok = false;
   }
-  if (!ok) return std::nullopt;
+  if (!ok)
+    return std::nullopt;
   return a;
 }
 
@@ -250,17 +292,40 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
   bool have_to = false;
   bool inet6 = false;
   Tokens t(c, line);
-  static constexpr std::array<std::string_view, 24> unsupported{{
-      "nexthop", "or", "realms", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh",
-      "rto_min", "features", "congctl", "fastopen_no_cookie", "quickack", "encap", "expires",
-      "pref", "ttl-propagate", "vrf", "weight", "lock", "local", "broadcast", "multicast"}};
+  static constexpr std::array<std::string_view, 24> unsupported{{"nexthop",
+                                                                 "or",
+                                                                 "realms",
+                                                                 "rtt",
+                                                                 "rttvar",
+                                                                 "reordering",
+                                                                 "window",
+                                                                 "cwnd",
+                                                                 "ssthresh",
+                                                                 "rto_min",
+                                                                 "features",
+                                                                 "congctl",
+                                                                 "fastopen_no_cookie",
+                                                                 "quickack",
+                                                                 "encap",
+                                                                 "expires",
+                                                                 "pref",
+                                                                 "ttl-propagate",
+                                                                 "vrf",
+                                                                 "weight",
+                                                                 "lock",
+                                                                 "local",
+                                                                 "broadcast",
+                                                                 "multicast"}};
   auto number = [&](const Word& opt, std::optional<std::uint32_t>& field) {
     const Word* v = t.value(opt);
     if (!v) {
       ok = false;
       return;
     }
-    if (auto n = c.integer(*v, opt.text, 0, 0xFFFFFFFFLL)) field = std::uint32_t(*n); else ok = false;
+    if (auto n = c.integer(*v, opt.text, 0, 0xFFFFFFFFLL))
+      field = std::uint32_t(*n);
+    else
+      ok = false;
   };
   auto address = [&](const Word& opt, std::optional<core::IpAddress>& field) {
     const Word* v = t.value(opt);
@@ -268,7 +333,10 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
       ok = false;
       return;
     }
-    if (auto a = c.ip(*v, opt.text)) field = *a; else ok = false;
+    if (auto a = c.ip(*v, opt.text))
+      field = *a;
+    else
+      ok = false;
   };
   while (!t.done()) {
     const Word& opt = t.next();
@@ -282,34 +350,62 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
       address(opt, r.src);
     } else if (o == "to") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto p = c.prefix(*v, "to")) r.to = *p, have_to = true; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto p = c.prefix(*v, "to"))
+        r.to = *p, have_to = true;
+      else
+        ok = false;
     } else if (o == "via" || o == "gw") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
+      if (!v)
+        return std::nullopt;
       const Word* addr = v;
-      if ((v->text == "inet" || v->text == "inet6") && !t.done()) addr = &t.next();
-      if (auto a = c.ip(*addr, "via")) r.via = *a; else ok = false;
+      if ((v->text == "inet" || v->text == "inet6") && !t.done())
+        addr = &t.next();
+      if (auto a = c.ip(*addr, "via"))
+        r.via = *a;
+      else
+        ok = false;
     } else if (o == "dev" || o == "oif") {
-      if (const Word* v = t.value(opt)) r.dev = v->text; else return std::nullopt;
+      if (const Word* v = t.value(opt))
+        r.dev = v->text;
+      else
+        return std::nullopt;
     } else if (o == "table") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto n = route_table(c, *v)) r.table = *n; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto n = route_table(c, *v))
+        r.table = *n;
+      else
+        ok = false;
     } else if (o == "metric" || o == "priority" || o == "preference") {
       number(opt, r.metric);
     } else if (o == "protocol" || o == "proto") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto p = route_protocol(c, *v)) r.protocol = *p; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto p = route_protocol(c, *v))
+        r.protocol = *p;
+      else
+        ok = false;
     } else if (o == "scope") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto s = scope_of(c, *v)) r.scope = *s; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto s = scope_of(c, *v))
+        r.scope = *s;
+      else
+        ok = false;
     } else if (o == "tos" || o == "dsfield") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto n = c.integer(*v, "tos", 0, 255)) r.tos = std::uint8_t(*n); else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto n = c.integer(*v, "tos", 0, 255))
+        r.tos = std::uint8_t(*n);
+      else
+        ok = false;
     } else if (o == "onlink") {
       r.onlink = true;
     } else if (o == "mtu") {
@@ -331,7 +427,10 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
     } else if (o == "inet6") {
       inet6 = true;
     } else if (o == "track_group" && use == LineUse::static_) {
-      if (const Word* v = t.value(opt)) r.track_group = v->text; else return std::nullopt;
+      if (const Word* v = t.value(opt))
+        r.track_group = v->text;
+      else
+        return std::nullopt;
     } else if (reject_option(c, opt, unsupported, "route")) {
       ok = false;
     } else if (!have_to && (core::IpPrefix::parse(o) || o == "default")) {
@@ -360,11 +459,11 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
       break;
     }
   if (r.type != RouteType::unicast && (r.via || r.dev)) {
-    c.error(line.keyword, "a " + std::string(line.keyword.text) +
-                              " route takes no 'via' or 'dev'");
+    c.error(line.keyword, "a " + std::string(line.keyword.text) + " route takes no 'via' or 'dev'");
     ok = false;
   }
-  if (!ok) return std::nullopt;
+  if (!ok)
+    return std::nullopt;
   return r;
 }
 
@@ -379,16 +478,20 @@ std::optional<RuleSpec> lower_rule(Ctx& c, const Statement& line, LineUse use) {
   bool inet6 = false;
   bool have_action = false;
   Tokens t(c, line);
-  static constexpr std::array<std::string_view, 8> unsupported{{
-      "not", "uidrange", "realms", "tunnel-id", "suppress_ifgroup", "type", "map-to", "nat"}};
+  static constexpr std::array<std::string_view, 8> unsupported{
+      {"not", "uidrange", "realms", "tunnel-id", "suppress_ifgroup", "type", "map-to", "nat"}};
   auto prefix_or_all = [&](const Word& opt, std::optional<core::IpPrefix>& field) {
     const Word* v = t.value(opt);
     if (!v) {
       ok = false;
       return;
     }
-    if (v->text == "all") return;
-    if (auto p = c.prefix(*v, opt.text)) field = *p; else ok = false;
+    if (v->text == "all")
+      return;
+    if (auto p = c.prefix(*v, opt.text))
+      field = *p;
+    else
+      ok = false;
   };
   while (!t.done()) {
     const Word& opt = t.next();
@@ -399,12 +502,17 @@ std::optional<RuleSpec> lower_rule(Ctx& c, const Statement& line, LineUse use) {
       prefix_or_all(opt, r.to);
     } else if (o == "table" || o == "lookup") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto n = route_table(c, *v)) r.table = *n, r.action = RuleAction::lookup; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto n = route_table(c, *v))
+        r.table = *n, r.action = RuleAction::lookup;
+      else
+        ok = false;
       have_action = true;
     } else if (o == "goto") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
+      if (!v)
+        return std::nullopt;
       if (auto n = c.integer(*v, "goto", 1, 0xFFFFFFFFLL))
         r.goto_target = std::uint32_t(*n), r.action = RuleAction::goto_;
       else
@@ -419,47 +527,82 @@ std::optional<RuleSpec> lower_rule(Ctx& c, const Statement& line, LineUse use) {
                                       : RuleAction::prohibit;
       have_action = true;
     } else if (o == "iif" || o == "dev") {
-      if (const Word* v = t.value(opt)) r.iif = v->text; else return std::nullopt;
+      if (const Word* v = t.value(opt))
+        r.iif = v->text;
+      else
+        return std::nullopt;
     } else if (o == "oif") {
-      if (const Word* v = t.value(opt)) r.oif = v->text; else return std::nullopt;
+      if (const Word* v = t.value(opt))
+        r.oif = v->text;
+      else
+        return std::nullopt;
     } else if (o == "tos" || o == "dsfield") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto n = c.integer(*v, "tos", 0, 255)) r.tos = std::uint8_t(*n); else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto n = c.integer(*v, "tos", 0, 255))
+        r.tos = std::uint8_t(*n);
+      else
+        ok = false;
     } else if (o == "fwmark") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
+      if (!v)
+        return std::nullopt;
       auto slash = v->text.find('/');
       Word mark = *v;
       mark.text = v->text.substr(0, slash);
-      if (auto n = c.integer(mark, "fwmark", 0, 0xFFFFFFFFLL)) r.fwmark = std::uint32_t(*n); else ok = false;
+      if (auto n = c.integer(mark, "fwmark", 0, 0xFFFFFFFFLL))
+        r.fwmark = std::uint32_t(*n);
+      else
+        ok = false;
       if (slash != std::string::npos) {
         Word mask = *v;
         mask.text = v->text.substr(slash + 1);
-        if (auto n = c.integer(mask, "fwmark mask", 0, 0xFFFFFFFFLL)) r.fwmask = std::uint32_t(*n); else ok = false;
+        if (auto n = c.integer(mask, "fwmark mask", 0, 0xFFFFFFFFLL))
+          r.fwmask = std::uint32_t(*n);
+        else
+          ok = false;
       }
     } else if (o == "preference" || o == "priority" || o == "order" || o == "pref") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto n = c.integer(*v, o, 0, 0xFFFFFFFFLL)) r.preference = std::uint32_t(*n); else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto n = c.integer(*v, o, 0, 0xFFFFFFFFLL))
+        r.preference = std::uint32_t(*n);
+      else
+        ok = false;
     } else if (o == "protocol") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto p = route_protocol(c, *v)) r.protocol = *p; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto p = route_protocol(c, *v))
+        r.protocol = *p;
+      else
+        ok = false;
     } else if (o == "ipproto" || o == "ip_proto") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto p = ip_proto(c, *v)) r.ip_proto = *p; else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto p = ip_proto(c, *v))
+        r.ip_proto = *p;
+      else
+        ok = false;
     } else if (o == "sport" || o == "dport") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
+      if (!v)
+        return std::nullopt;
       auto pr = port_range(c, *v, o);
-      if (!pr) ok = false;
+      if (!pr)
+        ok = false;
       (o == "sport" ? r.sport : r.dport) = pr;
     } else if (o == "suppress_prefixlength") {
       const Word* v = t.value(opt);
-      if (!v) return std::nullopt;
-      if (auto n = c.integer(*v, o, 0, 128)) r.suppress_prefixlength = std::uint32_t(*n); else ok = false;
+      if (!v)
+        return std::nullopt;
+      if (auto n = c.integer(*v, o, 0, 128))
+        r.suppress_prefixlength = std::uint32_t(*n);
+      else
+        ok = false;
     } else if (o == "l3mdev") {
       r.l3mdev = true;
       have_action = true;
@@ -468,7 +611,10 @@ std::optional<RuleSpec> lower_rule(Ctx& c, const Statement& line, LineUse use) {
     } else if (o == "inet6") {
       inet6 = true;
     } else if (o == "track_group" && use == LineUse::static_) {
-      if (const Word* v = t.value(opt)) r.track_group = v->text; else return std::nullopt;
+      if (const Word* v = t.value(opt))
+        r.track_group = v->text;
+      else
+        return std::nullopt;
     } else if (reject_option(c, opt, unsupported, "rule")) {
       ok = false;
     } else {
@@ -497,7 +643,8 @@ std::optional<RuleSpec> lower_rule(Ctx& c, const Statement& line, LineUse use) {
   if (!r.preference)
     c.warning(line.keyword, "rule has no 'preference'; the kernel will pick one",
               "rules are added and removed as instances change state; give each a preference");
-  if (!ok) return std::nullopt;
+  if (!ok)
+    return std::nullopt;
   return r;
 }
 

@@ -32,23 +32,27 @@ std::string Ctx::describe(const core::config::Where& w) const {
 }
 
 void Ctx::unacted(const Statement& s, std::string_view block) {
-  if (unacted_depth_ > 0) return;
+  if (unacted_depth_ > 0)
+    return;
   auto [pos, line] = map_.locate(s.keyword.offset);
   unacted_.push_back({std::move(pos), std::string(line), s.keyword.text, std::string(block)});
 }
 
 void Ctx::unacted(const Word& at, std::string what, std::string_view block) {
-  if (unacted_depth_ > 0) return;
+  if (unacted_depth_ > 0)
+    return;
   auto [pos, line] = map_.locate(at.offset);
   unacted_.push_back({std::move(pos), std::string(line), std::move(what), std::string(block)});
 }
 
 bool Ctx::args(const Statement& s, std::size_t min, std::size_t max) {
   std::size_t n = s.args.size();
-  if (n >= min && n <= max) return true;
+  if (n >= min && n <= max)
+    return true;
   std::string expected;
   if (min == max)
-    expected = min == 0 ? "no argument" : std::to_string(min) + (min == 1 ? " argument" : " arguments");
+    expected =
+        min == 0 ? "no argument" : std::to_string(min) + (min == 1 ? " argument" : " arguments");
   else if (max == SIZE_MAX)
     expected = "at least " + std::to_string(min) + (min == 1 ? " argument" : " arguments");
   else
@@ -83,7 +87,8 @@ std::optional<long long> Ctx::integer(const Word& w, std::string_view what, long
     error(w, "'" + t + "' is not an integer (for '" + std::string(what) + "')");
     return std::nullopt;
   }
-  if (neg) v = -v;
+  if (neg)
+    v = -v;
   if (v < min || v > max) {
     error(w, "'" + std::string(what) + "' must be in the range " + std::to_string(min) + ".." +
                  std::to_string(max) + ", not " + t);
@@ -104,7 +109,8 @@ std::optional<Micros> Ctx::seconds(const Word& w, std::string_view what, Micros 
   while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) {
     whole = whole * 10 + (t[i] - '0');
     digits = true;
-    if (whole > 100'000'000) bad = true;
+    if (whole > 100'000'000)
+      bad = true;
     ++i;
   }
   if (i < t.size() && t[i] == '.') {
@@ -137,7 +143,8 @@ std::optional<Micros> Ctx::seconds(const Word& w, std::string_view what, Micros 
       auto f = m.count() % 1'000'000;
       if (f != 0) {
         std::string fs = std::to_string(f + 1'000'000).substr(1);
-        while (fs.back() == '0') fs.pop_back();
+        while (fs.back() == '0')
+          fs.pop_back();
         s += '.' + fs;
       }
       return s;
@@ -152,8 +159,10 @@ std::optional<Micros> Ctx::seconds(const Word& w, std::string_view what, Micros 
 std::optional<bool> Ctx::boolean(const Word& w, std::string_view what) {
   std::string t = w.text;
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  if (t == "on" || t == "true" || t == "yes") return true;
-  if (t == "off" || t == "false" || t == "no") return false;
+  if (t == "on" || t == "true" || t == "yes")
+    return true;
+  if (t == "off" || t == "false" || t == "no")
+    return false;
   error(w, "'" + w.text + "' is not a boolean (for '" + std::string(what) + "')",
         "use on/off, true/false or yes/no");
   return std::nullopt;
@@ -161,7 +170,8 @@ std::optional<bool> Ctx::boolean(const Word& w, std::string_view what) {
 
 std::optional<core::IpAddress> Ctx::ip(const Word& w, std::string_view what) {
   auto a = core::IpAddress::parse(w.text);
-  if (!a) error(w, "'" + w.text + "' is not an IP address (for '" + std::string(what) + "')");
+  if (!a)
+    error(w, "'" + w.text + "' is not an IP address (for '" + std::string(what) + "')");
   return a;
 }
 
@@ -179,12 +189,14 @@ std::optional<core::IpPrefix> Ctx::prefix(const Word& w, std::string_view what) 
 
 std::optional<std::uint16_t> Ctx::port(const Word& w, std::string_view what) {
   auto v = integer(w, what, 0, 65535);
-  if (!v) return std::nullopt;
+  if (!v)
+    return std::nullopt;
   return static_cast<std::uint16_t>(*v);
 }
 
 std::optional<core::config::Command> Ctx::command(const Statement& s, std::size_t first_arg) {
-  if (!args(s, first_arg + 1, first_arg + 3)) return std::nullopt;
+  if (!args(s, first_arg + 1, first_arg + 3))
+    return std::nullopt;
   const Word& w = s.args[first_arg];
   auto words = split_words(w.text);
   if (!words) {
@@ -201,64 +213,80 @@ std::optional<core::config::Command> Ctx::command(const Statement& s, std::size_
   if (s.args.size() > first_arg + 1) {
     core::config::RunAs ra;
     ra.user = s.args[first_arg + 1].text;
-    if (s.args.size() > first_arg + 2) ra.group = s.args[first_arg + 2].text;
+    if (s.args.size() > first_arg + 2)
+      ra.group = s.args[first_arg + 2].text;
     cmd.run_as = std::move(ra);
   }
   return cmd;
 }
 
 void Ctx::set_seconds(const Statement& s, Micros& field, Micros min, Micros max) {
-  if (!args(s, 1, 1)) return;
-  if (auto v = seconds(s.args[0], s.keyword.text, min, max)) field = *v;
+  if (!args(s, 1, 1))
+    return;
+  if (auto v = seconds(s.args[0], s.keyword.text, min, max))
+    field = *v;
 }
 
 void Ctx::set_seconds(const Statement& s, std::optional<Micros>& field, Micros min, Micros max) {
-  if (!args(s, 1, 1)) return;
-  if (auto v = seconds(s.args[0], s.keyword.text, min, max)) field = *v;
+  if (!args(s, 1, 1))
+    return;
+  if (auto v = seconds(s.args[0], s.keyword.text, min, max))
+    field = *v;
 }
 
 void Ctx::set_flag(const Statement& s, bool& field) {
-  if (!args(s, 0, 1)) return;
+  if (!args(s, 0, 1))
+    return;
   if (s.args.empty()) {
     field = true;
     return;
   }
-  if (auto v = boolean(s.args[0], s.keyword.text)) field = *v;
+  if (auto v = boolean(s.args[0], s.keyword.text))
+    field = *v;
 }
 
 void Ctx::set_flag(const Statement& s, std::optional<bool>& field) {
   bool v = false;
   std::size_t before = diags_.error_count();
   set_flag(s, v);
-  if (diags_.error_count() == before) field = v;
+  if (diags_.error_count() == before)
+    field = v;
 }
 
 void Ctx::set_string(const Statement& s, std::string& field) {
-  if (!args(s, 1, 1)) return;
+  if (!args(s, 1, 1))
+    return;
   field = s.args[0].text;
 }
 
 void Ctx::set_string(const Statement& s, std::optional<std::string>& field) {
-  if (!args(s, 1, 1)) return;
+  if (!args(s, 1, 1))
+    return;
   field = s.args[0].text;
 }
 
 void Ctx::set_ip(const Statement& s, std::optional<core::IpAddress>& field) {
-  if (!args(s, 1, 1)) return;
-  if (auto a = ip(s.args[0], s.keyword.text)) field = *a;
+  if (!args(s, 1, 1))
+    return;
+  if (auto a = ip(s.args[0], s.keyword.text))
+    field = *a;
 }
 
 void Ctx::set_command(const Statement& s, std::optional<core::config::Command>& field) {
-  if (auto c = command(s)) field = std::move(*c);
+  if (auto c = command(s))
+    field = std::move(*c);
 }
 
 std::vector<std::string> Ctx::word_list(const Statement& s) {
   std::vector<std::string> out;
-  if (!s.args.empty()) error(s.args[0], "'" + s.keyword.text + "' takes its entries in the block");
+  if (!s.args.empty())
+    error(s.args[0], "'" + s.keyword.text + "' takes its entries in the block");
   for (const Statement& line : s.children) {
-    if (line.has_block) no_block(line);
+    if (line.has_block)
+      no_block(line);
     out.push_back(line.keyword.text);
-    for (const Word& a : line.args) out.push_back(a.text);
+    for (const Word& a : line.args)
+      out.push_back(a.text);
   }
   return out;
 }
@@ -271,13 +299,15 @@ std::optional<std::vector<std::string>> split_words(std::string_view text) {
   while (i < text.size()) {
     char c = text[i];
     if (c == ' ' || c == '\t' || c == '\n') {
-      if (have) words.push_back(std::move(cur));
+      if (have)
+        words.push_back(std::move(cur));
       cur.clear();
       have = false;
       ++i;
     } else if (c == '\'') {
       auto end = text.find('\'', i + 1);
-      if (end == std::string_view::npos) return std::nullopt;
+      if (end == std::string_view::npos)
+        return std::nullopt;
       cur.append(text.substr(i + 1, end - i - 1));
       have = true;
       i = end + 1;
@@ -298,7 +328,8 @@ std::optional<std::vector<std::string>> split_words(std::string_view text) {
           cur += text[i++];
         }
       }
-      if (!closed) return std::nullopt;
+      if (!closed)
+        return std::nullopt;
       have = true;
     } else if (c == '\\' && i + 1 < text.size()) {
       cur += text[i + 1];
@@ -310,14 +341,16 @@ std::optional<std::vector<std::string>> split_words(std::string_view text) {
       ++i;
     }
   }
-  if (have) words.push_back(std::move(cur));
+  if (have)
+    words.push_back(std::move(cur));
   return words;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1);
   std::vector<std::size_t> cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
@@ -332,13 +365,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 void unknown_keyword(Ctx& c, const Statement& s, std::string_view block,
                      std::span<const std::string_view> candidates) {
   const std::string& kw = s.keyword.text;
-  std::string where = block.empty() ? std::string("at the top level") : "in '" + std::string(block) + "'";
+  std::string where =
+      block.empty() ? std::string("at the top level") : "in '" + std::string(block) + "'";
   // A keyword that belongs to another block: most often a missing '}' or a misplaced line.
   auto homes = blocks_accepting(kw);
   if (!homes.empty()) {
     std::string list;
     for (std::size_t i = 0; i < homes.size(); ++i) {
-      if (i) list += i + 1 == homes.size() ? " or " : ", ";
+      if (i)
+        list += i + 1 == homes.size() ? " or " : ", ";
       list += homes[i].empty() ? std::string("the top level") : "'" + std::string(homes[i]) + "'";
     }
     bool top = std::find(homes.begin(), homes.end(), std::string_view{}) != homes.end();
@@ -357,15 +392,18 @@ void unknown_keyword(Ctx& c, const Statement& s, std::string_view block,
   }
   std::size_t limit = std::max<std::size_t>(2, kw.size() / 3);
   std::string note;
-  if (!best.empty() && best_d <= limit) note = "did you mean '" + std::string(best) + "'?";
+  if (!best.empty() && best_d <= limit)
+    note = "did you mean '" + std::string(best) + "'?";
   c.error(s.keyword, "unknown keyword '" + kw + "' " + where, note);
 }
 
 bool reject_unsupported(Ctx& c, const Statement& s, std::span<const Unsupported> list) {
   for (const auto& u : list) {
-    if (u.name != s.keyword.text) continue;
+    if (u.name != s.keyword.text)
+      continue;
     std::string msg = "'" + s.keyword.text + "' is a keepalived feature vigil does not support";
-    if (!u.what.empty()) msg += " (" + std::string(u.what) + ")";
+    if (!u.what.empty())
+      msg += " (" + std::string(u.what) + ")";
     c.error(s.keyword, msg);
     return true;
   }

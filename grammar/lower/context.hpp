@@ -68,8 +68,10 @@ public:
 
   // --- setters for the common keyword shapes -----------------------------------------------
   template <class Int> void set(const Statement& s, Int& field, long long min, long long max) {
-    if (!args(s, 1, 1)) return;
-    if (auto v = integer(s.args[0], s.keyword.text, min, max)) field = static_cast<Int>(*v);
+    if (!args(s, 1, 1))
+      return;
+    if (auto v = integer(s.args[0], s.keyword.text, min, max))
+      field = static_cast<Int>(*v);
   }
   void set_seconds(const Statement& s, Micros& field, Micros min, Micros max);
   void set_seconds(const Statement& s, std::optional<Micros>& field, Micros min, Micros max);
@@ -93,9 +95,9 @@ private:
 // --- keyword tables ------------------------------------------------------------------------
 
 enum class Shape : std::uint8_t {
-  line,     ///< keyword with arguments, no block
-  block,    ///< keyword with a `{ ... }` block (arguments allowed)
-  either,   ///< both forms are accepted
+  line,   ///< keyword with arguments, no block
+  block,  ///< keyword with a `{ ... }` block (arguments allowed)
+  either, ///< both forms are accepted
 };
 
 /// Phase lets a block's settings apply before its sub-blocks whatever the order in the file
@@ -142,12 +144,14 @@ void lower_block(Ctx& c, const Statement& s, std::span<const Keyword<T>> table, 
         if (phase == Phase::first && !reject_unsupported(c, child, unsupported_keywords())) {
           std::vector<std::string_view> names;
           names.reserve(table.size());
-          for (const auto& k : table) names.push_back(k.name);
+          for (const auto& k : table)
+            names.push_back(k.name);
           unknown_keyword(c, child, block, names);
         }
         continue;
       }
-      if (kw->phase != phase) continue;
+      if (kw->phase != phase)
+        continue;
       if (kw->shape == Shape::line && child.has_block) {
         c.no_block(child);
         continue;
@@ -157,7 +161,8 @@ void lower_block(Ctx& c, const Statement& s, std::span<const Keyword<T>> table, 
         continue;
       }
       // Only the outermost keyword the daemon does not act on is reported.
-      if (!kw->acts) c.unacted(child, block);
+      if (!kw->acts)
+        c.unacted(child, block);
       c.enter_unacted(!kw->acts);
       kw->handler(c, child, target);
       c.leave_unacted(!kw->acts);

@@ -21,7 +21,8 @@ struct Draft {
 constexpr Micros max_delay = std::chrono::hours(24);
 
 void set_fifo(Ctx& c, const Statement& s, std::optional<NotifyFifo>& fifo) {
-  if (!c.args(s, 1, 3)) return;
+  if (!c.args(s, 1, 3))
+    return;
   NotifyFifo f = fifo.value_or(NotifyFifo{});
   f.path = s.args[0].text;
   if (f.path.empty() || f.path[0] != '/') {
@@ -30,26 +31,30 @@ void set_fifo(Ctx& c, const Statement& s, std::optional<NotifyFifo>& fifo) {
   }
   if (s.args.size() > 1) {
     f.owner = core::config::RunAs{s.args[1].text, {}};
-    if (s.args.size() > 2) f.owner->group = s.args[2].text;
+    if (s.args.size() > 2)
+      f.owner->group = s.args[2].text;
   }
   fifo = std::move(f);
 }
 
 void set_fifo_script(Ctx& c, const Statement& s, std::optional<NotifyFifo>& fifo) {
   auto cmd = c.command(s);
-  if (!cmd) return;
-  if (!fifo) fifo = NotifyFifo{};
+  if (!cmd)
+    return;
+  if (!fifo)
+    fifo = NotifyFifo{};
   fifo->script = std::move(*cmd);
 }
 
 void set_mcast_group(Ctx& c, const Statement& s, core::IpAddress& field, core::Family family) {
-  if (!c.args(s, 1, 1)) return;
+  if (!c.args(s, 1, 1))
+    return;
   auto a = c.ip(s.args[0], s.keyword.text);
-  if (!a) return;
+  if (!a)
+    return;
   if (a->family() != family || !a->is_multicast()) {
     c.error(s.args[0], "'" + s.keyword.text + "' must be an " +
-                           (family == core::Family::inet ? "IPv4" : "IPv6") +
-                           " multicast address");
+                           (family == core::Family::inet ? "IPv4" : "IPv6") + " multicast address");
     return;
   }
   if (family == core::Family::inet6 && (a->data()[1] & 0x0f) != 2) {
@@ -60,7 +65,8 @@ void set_mcast_group(Ctx& c, const Statement& s, core::IpAddress& field, core::F
 }
 
 void lvs_sync_daemon(Ctx& c, const Statement& s, Draft& d) {
-  if (!c.args(s, 1, SIZE_MAX)) return;
+  if (!c.args(s, 1, SIZE_MAX))
+    return;
   core::config::LvsSyncDaemon sd;
   sd.interface = s.args[0].text;
   sd.where = c.where(s.keyword);
@@ -77,26 +83,42 @@ void lvs_sync_daemon(Ctx& c, const Statement& s, Draft& d) {
   while (i < s.args.size()) {
     const Word& opt = s.args[i++];
     if (opt.text == "inst") {
-      if (auto v = value(opt)) sd.instance = v->text;
+      if (auto v = value(opt))
+        sd.instance = v->text;
     } else if (opt.text == "id") {
       if (auto v = value(opt)) {
-        if (auto n = c.integer(*v, "id", 0, 255)) sd.id = std::uint8_t(*n); else ok = false;
+        if (auto n = c.integer(*v, "id", 0, 255))
+          sd.id = std::uint8_t(*n);
+        else
+          ok = false;
       }
     } else if (opt.text == "maxlen") {
       if (auto v = value(opt)) {
-        if (auto n = c.integer(*v, "maxlen", 1, 65507)) sd.maxlen = std::uint16_t(*n); else ok = false;
+        if (auto n = c.integer(*v, "maxlen", 1, 65507))
+          sd.maxlen = std::uint16_t(*n);
+        else
+          ok = false;
       }
     } else if (opt.text == "port") {
       if (auto v = value(opt)) {
-        if (auto n = c.integer(*v, "port", 1, 65535)) sd.port = std::uint16_t(*n); else ok = false;
+        if (auto n = c.integer(*v, "port", 1, 65535))
+          sd.port = std::uint16_t(*n);
+        else
+          ok = false;
       }
     } else if (opt.text == "ttl") {
       if (auto v = value(opt)) {
-        if (auto n = c.integer(*v, "ttl", 1, 255)) sd.ttl = std::uint8_t(*n); else ok = false;
+        if (auto n = c.integer(*v, "ttl", 1, 255))
+          sd.ttl = std::uint8_t(*n);
+        else
+          ok = false;
       }
     } else if (opt.text == "group") {
       if (auto v = value(opt)) {
-        if (auto a = c.ip(*v, "group")) sd.group = *a; else ok = false;
+        if (auto a = c.ip(*v, "group"))
+          sd.group = *a;
+        else
+          ok = false;
       }
     } else if (i == 2 && !sd.instance) {
       sd.instance = opt.text; // `inst` may be omitted before the instance name
@@ -106,11 +128,13 @@ void lvs_sync_daemon(Ctx& c, const Statement& s, Draft& d) {
       ok = false;
     }
   }
-  if (ok) d.g.lvs_sync_daemon = std::move(sd);
+  if (ok)
+    d.g.lvs_sync_daemon = std::move(sd);
 }
 
 void lvs_timeouts(Ctx& c, const Statement& s, Draft& d) {
-  if (!c.args(s, 2, 6)) return;
+  if (!c.args(s, 2, 6))
+    return;
   for (std::size_t i = 0; i < s.args.size(); i += 2) {
     const Word& opt = s.args[i];
     std::optional<std::uint32_t>* field = opt.text == "tcp"      ? &d.g.lvs_timeouts.tcp
@@ -125,7 +149,8 @@ void lvs_timeouts(Ctx& c, const Statement& s, Draft& d) {
       c.error(opt, "'" + opt.text + "' needs a number of seconds");
       break;
     }
-    if (auto n = c.integer(s.args[i + 1], opt.text, 1, 86400 * 31)) *field = std::uint32_t(*n);
+    if (auto n = c.integer(s.args[i + 1], opt.text, 1, 86400 * 31))
+      *field = std::uint32_t(*n);
   }
 }
 
@@ -310,20 +335,29 @@ const Keyword<Draft> table[] = {
 } // namespace
 
 void lower_global_defs(Ctx& c, const Statement& s, GlobalDefs& g) {
-  if (!s.args.empty()) c.error(s.args[0], "'global_defs' takes no arguments");
+  if (!s.args.empty())
+    c.error(s.args[0], "'global_defs' takes no arguments");
   g.where = c.where(s.keyword);
   Draft d{g};
   lower_block<Draft>(c, s, table, d, "global_defs");
-  if (!d.lower_prio_delay_set) g.garp.garp_lower_prio_delay = g.garp.garp_master_delay;
-  if (!d.lower_prio_repeat_set) g.garp.garp_lower_prio_repeat = g.garp.garp_master_repeat;
+  if (!d.lower_prio_delay_set)
+    g.garp.garp_lower_prio_delay = g.garp.garp_master_delay;
+  if (!d.lower_prio_repeat_set)
+    g.garp.garp_lower_prio_repeat = g.garp.garp_master_repeat;
   if (g.vrrp_min_garp) {
-    if (!d.master_repeat_set) g.garp.garp_master_repeat = 1;
-    if (!d.master_delay_set) g.garp.garp_master_delay = Micros{0};
-    if (!d.lower_prio_repeat_set) g.garp.garp_lower_prio_repeat = 1;
-    if (!d.lower_prio_delay_set) g.garp.garp_lower_prio_delay = Micros{0};
+    if (!d.master_repeat_set)
+      g.garp.garp_master_repeat = 1;
+    if (!d.master_delay_set)
+      g.garp.garp_master_delay = Micros{0};
+    if (!d.lower_prio_repeat_set)
+      g.garp.garp_lower_prio_repeat = 1;
+    if (!d.lower_prio_delay_set)
+      g.garp.garp_lower_prio_delay = Micros{0};
   }
 }
 
-void list_global_keywords(std::vector<KeywordHome>& out) { list_names(table, "global_defs", out); }
+void list_global_keywords(std::vector<KeywordHome>& out) {
+  list_names(table, "global_defs", out);
+}
 
 } // namespace vigil::grammar::lower

@@ -14,9 +14,11 @@ struct Top {
 
 template <class T, class F>
 void lines_of(Ctx& c, const Statement& s, std::vector<T>& out, F lower_line) {
-  if (!s.args.empty()) c.error(s.args[0], "'" + s.keyword.text + "' takes no arguments");
+  if (!s.args.empty())
+    c.error(s.args[0], "'" + s.keyword.text + "' takes no arguments");
   for (const Statement& line : s.children)
-    if (auto v = lower_line(c, line, LineUse::static_)) out.push_back(std::move(*v));
+    if (auto v = lower_line(c, line, LineUse::static_))
+      out.push_back(std::move(*v));
 }
 
 const Keyword<Top> top_table[] = {
@@ -24,7 +26,9 @@ const Keyword<Top> top_table[] = {
      [](Ctx& c, const Statement& s, Top& t) { lower_global_defs(c, s, t.cfg.global_defs); },
      Shape::block, Phase::first, true},
     {"static_ipaddress",
-     [](Ctx& c, const Statement& s, Top& t) { lines_of(c, s, t.cfg.static_ipaddress, lower_address); },
+     [](Ctx& c, const Statement& s, Top& t) {
+       lines_of(c, s, t.cfg.static_ipaddress, lower_address);
+     },
      Shape::block, Phase::second},
     {"static_routes",
      [](Ctx& c, const Statement& s, Top& t) { lines_of(c, s, t.cfg.static_routes, lower_route); },
@@ -34,7 +38,8 @@ const Keyword<Top> top_table[] = {
      Shape::block, Phase::second},
     {"track_group",
      [](Ctx& c, const Statement& s, Top& t) {
-       if (!c.args(s, 1, 1)) return;
+       if (!c.args(s, 1, 1))
+         return;
        core::config::TrackGroup g;
        g.name = s.args[0].text;
        g.where = c.where(s.keyword);
@@ -76,7 +81,8 @@ Config lower_tree(Ctx& c, ast::Tree tree, const LowerOptions& options) {
   cfg.global_defs.router_id = options.hostname;
   cfg.global_defs.smtp_helo_name = options.hostname;
   cfg.global_defs.notification_email_from = "keepalived@" + options.hostname;
-  for (const auto& e : tree.errors) c.error(e.offset, e.message);
+  for (const auto& e : tree.errors)
+    c.error(e.offset, e.message);
   Statement root;
   root.children = std::move(tree.statements); // lower_block walks a block's children
   Top top{cfg};
@@ -86,6 +92,8 @@ Config lower_tree(Ctx& c, ast::Tree tree, const LowerOptions& options) {
   return cfg;
 }
 
-void list_top_keywords(std::vector<KeywordHome>& out) { list_names(top_table, "", out); }
+void list_top_keywords(std::vector<KeywordHome>& out) {
+  list_names(top_table, "", out);
+}
 
 } // namespace vigil::grammar::lower

@@ -35,15 +35,24 @@ struct Inherit {
   /// This level's values, falling back to `parent`'s.
   Inherit over(const Inherit& parent) const {
     Inherit r = *this;
-    if (!r.delay_loop) r.delay_loop = parent.delay_loop;
-    if (!r.connect_timeout) r.connect_timeout = parent.connect_timeout;
-    if (!r.delay_before_retry) r.delay_before_retry = parent.delay_before_retry;
-    if (!r.warmup) r.warmup = parent.warmup;
-    if (!r.retry) r.retry = parent.retry;
-    if (!r.alpha) r.alpha = parent.alpha;
-    if (!r.inhibit_on_failure) r.inhibit_on_failure = parent.inhibit_on_failure;
-    if (!r.smtp_alert) r.smtp_alert = parent.smtp_alert;
-    if (!r.virtualhost) r.virtualhost = parent.virtualhost;
+    if (!r.delay_loop)
+      r.delay_loop = parent.delay_loop;
+    if (!r.connect_timeout)
+      r.connect_timeout = parent.connect_timeout;
+    if (!r.delay_before_retry)
+      r.delay_before_retry = parent.delay_before_retry;
+    if (!r.warmup)
+      r.warmup = parent.warmup;
+    if (!r.retry)
+      r.retry = parent.retry;
+    if (!r.alpha)
+      r.alpha = parent.alpha;
+    if (!r.inhibit_on_failure)
+      r.inhibit_on_failure = parent.inhibit_on_failure;
+    if (!r.smtp_alert)
+      r.smtp_alert = parent.smtp_alert;
+    if (!r.virtualhost)
+      r.virtualhost = parent.virtualhost;
     return r;
   }
 };
@@ -66,7 +75,8 @@ template <class D> void set_inherit(Ctx& c, const Statement& s, D& d) {
     std::uint32_t v = 0;
     std::size_t before = c.error_count();
     c.set(s, v, 0, 1000000);
-    if (c.error_count() == before) in.retry = v;
+    if (c.error_count() == before)
+      in.retry = v;
   } else if (k == "alpha")
     c.set_flag(s, in.alpha);
   else if (k == "inhibit_on_failure")
@@ -78,7 +88,8 @@ template <class D> void set_inherit(Ctx& c, const Statement& s, D& d) {
 }
 
 std::optional<Forwarding> forwarding(Ctx& c, const Statement& s) {
-  if (!c.args(s, 1, 6)) return std::nullopt;
+  if (!c.args(s, 1, 6))
+    return std::nullopt;
   Forwarding f;
   const std::string& m = s.args[0].text;
   if (m == "NAT")
@@ -107,7 +118,8 @@ std::optional<Forwarding> forwarding(Ctx& c, const Statement& s) {
         f.tunnel_type = core::config::TunnelType::gue;
         if (i + 2 < s.args.size() && s.args[i + 1].text == "port") {
           auto p = c.integer(s.args[i + 2], "port", 1, 65535);
-          if (!p) return std::nullopt;
+          if (!p)
+            return std::nullopt;
           f.tunnel_port = std::uint16_t(*p);
           i += 2;
         } else {
@@ -139,20 +151,23 @@ std::optional<Forwarding> forwarding(Ctx& c, const Statement& s) {
 // url { } and checkers
 
 std::optional<std::vector<core::config::StatusRange>> status_codes(Ctx& c, const Statement& s) {
-  if (!c.args(s, 1, SIZE_MAX)) return std::nullopt;
+  if (!c.args(s, 1, SIZE_MAX))
+    return std::nullopt;
   std::vector<core::config::StatusRange> out;
   for (const Word& a : s.args) {
     auto dash = a.text.find('-');
     Word first = a;
     first.text = a.text.substr(0, dash);
     auto lo = c.integer(first, "status_code", 100, 599);
-    if (!lo) return std::nullopt;
+    if (!lo)
+      return std::nullopt;
     long long hi = *lo;
     if (dash != std::string::npos) {
       Word last = a;
       last.text = a.text.substr(dash + 1);
       auto h = c.integer(last, "status_code", 100, 599);
-      if (!h) return std::nullopt;
+      if (!h)
+        return std::nullopt;
       if (*h < *lo) {
         c.error(a, "status code range '" + a.text + "' ends before it starts");
         return std::nullopt;
@@ -168,7 +183,8 @@ const Keyword<UrlSpec> url_table[] = {
     {"path", [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_string(s, u.path); }},
     {"digest",
      [](Ctx& c, const Statement& s, UrlSpec& u) {
-       if (!c.args(s, 1, 1)) return;
+       if (!c.args(s, 1, 1))
+         return;
        std::string d = s.args[0].text;
        bool hex = d.size() == 32 && std::all_of(d.begin(), d.end(), [](char ch) {
                     return std::isxdigit(static_cast<unsigned char>(ch));
@@ -183,7 +199,8 @@ const Keyword<UrlSpec> url_table[] = {
      }},
     {"status_code",
      [](Ctx& c, const Statement& s, UrlSpec& u) {
-       if (auto v = status_codes(c, s)) u.status_code = std::move(*v);
+       if (auto v = status_codes(c, s))
+         u.status_code = std::move(*v);
      }},
     {"virtualhost", [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_string(s, u.virtualhost); }},
     {"regex", [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_string(s, u.regex); }},
@@ -199,54 +216,66 @@ struct CheckerDraft {
 
 bool only_for(Ctx& c, const Statement& s, const CheckerDraft& d,
               std::initializer_list<CheckerKind> kinds) {
-  if (std::find(kinds.begin(), kinds.end(), d.k.kind) != kinds.end()) return true;
+  if (std::find(kinds.begin(), kinds.end(), d.k.kind) != kinds.end())
+    return true;
   c.error(s.keyword, "'" + s.keyword.text + "' is not valid in this checker",
-          "it applies to " + std::string(kinds.size() == 1 && *kinds.begin() == CheckerKind::misc_check
-                                             ? "MISC_CHECK"
-                                         : kinds.size() == 1 && *kinds.begin() == CheckerKind::smtp_check
-                                             ? "SMTP_CHECK"
-                                         : kinds.size() == 1 ? "SSL_GET"
-                                                             : "HTTP_GET and SSL_GET"));
+          "it applies to " +
+              std::string(
+                  kinds.size() == 1 && *kinds.begin() == CheckerKind::misc_check   ? "MISC_CHECK"
+                  : kinds.size() == 1 && *kinds.begin() == CheckerKind::smtp_check ? "SMTP_CHECK"
+                  : kinds.size() == 1                                              ? "SSL_GET"
+                                      : "HTTP_GET and SSL_GET"));
   return false;
 }
 
-constexpr std::initializer_list<CheckerKind> http_kinds{CheckerKind::http_get, CheckerKind::ssl_get};
+constexpr std::initializer_list<CheckerKind> http_kinds{CheckerKind::http_get,
+                                                        CheckerKind::ssl_get};
 constexpr std::initializer_list<CheckerKind> connecting_kinds{
     CheckerKind::http_get, CheckerKind::ssl_get, CheckerKind::tcp_check, CheckerKind::smtp_check};
 
 const Keyword<CheckerDraft> checker_table[] = {
     {"connect_ip",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, connecting_kinds)) c.set_ip(s, d.k.connect_ip);
+       if (only_for(c, s, d, connecting_kinds))
+         c.set_ip(s, d.k.connect_ip);
      }},
     {"connect_port",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1)) return;
-       if (auto p = c.integer(s.args[0], "connect_port", 1, 65535)) d.k.connect_port = std::uint16_t(*p);
+       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
+         return;
+       if (auto p = c.integer(s.args[0], "connect_port", 1, 65535))
+         d.k.connect_port = std::uint16_t(*p);
      }},
     {"bindto",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, connecting_kinds)) c.set_ip(s, d.k.bindto);
+       if (only_for(c, s, d, connecting_kinds))
+         c.set_ip(s, d.k.bindto);
      }},
     {"bind_port",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1)) return;
-       if (auto p = c.integer(s.args[0], "bind_port", 1, 65535)) d.k.bind_port = std::uint16_t(*p);
+       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
+         return;
+       if (auto p = c.integer(s.args[0], "bind_port", 1, 65535))
+         d.k.bind_port = std::uint16_t(*p);
      }},
     {"bind_if",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, connecting_kinds)) c.set_string(s, d.k.bind_if);
+       if (only_for(c, s, d, connecting_kinds))
+         c.set_string(s, d.k.bind_if);
      }},
     {"fwmark",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1)) return;
-       if (auto v = c.integer(s.args[0], "fwmark", 0, 0xFFFFFFFFLL)) d.k.fwmark = std::uint32_t(*v);
+       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
+         return;
+       if (auto v = c.integer(s.args[0], "fwmark", 0, 0xFFFFFFFFLL))
+         d.k.fwmark = std::uint32_t(*v);
      }},
     {"connect_timeout", set_inherit<CheckerDraft>},
     {"retry", set_inherit<CheckerDraft>},
     {"nb_get_retry",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, http_kinds)) return;
+       if (!only_for(c, s, d, http_kinds))
+         return;
        c.warning(s.keyword, "'nb_get_retry' is deprecated; use 'retry'");
        set_inherit(c, s, d);
      }},
@@ -258,7 +287,8 @@ const Keyword<CheckerDraft> checker_table[] = {
      [](Ctx& c, const Statement& s, CheckerDraft& d) { c.set_flag(s, d.k.log_all_failures); }},
     {"http_protocol",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, http_kinds) || !c.args(s, 1, 1)) return;
+       if (!only_for(c, s, d, http_kinds) || !c.args(s, 1, 1))
+         return;
        const std::string& p = s.args[0].text;
        if (p == "1.0")
          d.k.http_protocol = core::config::HttpProtocol::http_1_0;
@@ -271,20 +301,25 @@ const Keyword<CheckerDraft> checker_table[] = {
      }},
     {"virtualhost",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, http_kinds)) set_inherit(c, s, d);
+       if (only_for(c, s, d, http_kinds))
+         set_inherit(c, s, d);
      }},
     {"fast_recovery",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, http_kinds)) c.set_flag(s, d.k.fast_recovery);
+       if (only_for(c, s, d, http_kinds))
+         c.set_flag(s, d.k.fast_recovery);
      }},
     {"enable_sni",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, {CheckerKind::ssl_get})) c.set_flag(s, d.k.enable_sni);
+       if (only_for(c, s, d, {CheckerKind::ssl_get}))
+         c.set_flag(s, d.k.enable_sni);
      }},
     {"url",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, http_kinds)) return;
-       if (!s.args.empty()) c.error(s.args[0], "'url' takes no arguments");
+       if (!only_for(c, s, d, http_kinds))
+         return;
+       if (!s.args.empty())
+         c.error(s.args[0], "'url' takes no arguments");
        UrlSpec u;
        u.where = c.where(s.keyword);
        lower_block<UrlSpec>(c, s, url_table, u, "url");
@@ -292,35 +327,44 @@ const Keyword<CheckerDraft> checker_table[] = {
          c.error(s.keyword, "'url' needs a 'path'");
          return;
        }
-       if (u.path.front() != '/') c.warning(s.keyword, "url path '" + u.path + "' does not start with '/'");
-       if (u.status_code.empty()) u.status_code.push_back({200, 299});
+       if (u.path.front() != '/')
+         c.warning(s.keyword, "url path '" + u.path + "' does not start with '/'");
+       if (u.status_code.empty())
+         u.status_code.push_back({200, 299});
        d.k.urls.push_back(std::move(u));
      },
      Shape::block},
     {"helo_name",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, {CheckerKind::smtp_check})) c.set_string(s, d.k.helo_name);
+       if (only_for(c, s, d, {CheckerKind::smtp_check}))
+         c.set_string(s, d.k.helo_name);
      }},
     {"misc_path",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, {CheckerKind::misc_check})) return;
+       if (!only_for(c, s, d, {CheckerKind::misc_check}))
+         return;
        c.set_command(s, d.k.misc_path);
        d.have_misc_path = d.k.misc_path.has_value();
      }},
     {"misc_timeout",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, {CheckerKind::misc_check})) c.set_seconds(s, d.k.misc_timeout, 1ms, max_timer);
+       if (only_for(c, s, d, {CheckerKind::misc_check}))
+         c.set_seconds(s, d.k.misc_timeout, 1ms, max_timer);
      }},
     {"misc_dynamic",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, {CheckerKind::misc_check})) c.set_flag(s, d.k.misc_dynamic);
+       if (only_for(c, s, d, {CheckerKind::misc_check}))
+         c.set_flag(s, d.k.misc_dynamic);
      }},
     {"user",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, {CheckerKind::misc_check}) || !c.args(s, 1, 2)) return;
-       if (!d.k.misc_path) d.k.misc_path = core::config::Command{};
+       if (!only_for(c, s, d, {CheckerKind::misc_check}) || !c.args(s, 1, 2))
+         return;
+       if (!d.k.misc_path)
+         d.k.misc_path = core::config::Command{};
        core::config::RunAs ra{s.args[0].text, {}};
-       if (s.args.size() == 2) ra.group = s.args[1].text;
+       if (s.args.size() == 2)
+         ra.group = s.args[1].text;
        d.k.misc_path->run_as = std::move(ra);
      }},
 };
@@ -337,13 +381,17 @@ struct RsDraft {
 
 void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
   static constexpr std::pair<std::string_view, CheckerKind> kinds[] = {
-      {"HTTP_GET", CheckerKind::http_get},    {"SSL_GET", CheckerKind::ssl_get},
-      {"TCP_CHECK", CheckerKind::tcp_check},  {"SMTP_CHECK", CheckerKind::smtp_check},
+      {"HTTP_GET", CheckerKind::http_get},
+      {"SSL_GET", CheckerKind::ssl_get},
+      {"TCP_CHECK", CheckerKind::tcp_check},
+      {"SMTP_CHECK", CheckerKind::smtp_check},
       {"MISC_CHECK", CheckerKind::misc_check}};
   Checker k;
   for (const auto& [n, kind] : kinds)
-    if (s.keyword.text == n) k.kind = kind;
-  if (!s.args.empty()) c.error(s.args[0], "'" + s.keyword.text + "' takes no arguments");
+    if (s.keyword.text == n)
+      k.kind = kind;
+  if (!s.args.empty())
+    c.error(s.args[0], "'" + s.keyword.text + "' takes no arguments");
   k.where = c.where(s.keyword);
   CheckerDraft cd{k, {}, false};
   lower_block<CheckerDraft>(c, s, checker_table, cd, s.keyword.text);
@@ -358,12 +406,15 @@ void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
   if (http) {
     k.virtualhost = eff.virtualhost;
     for (auto& u : k.urls)
-      if (!u.virtualhost) u.virtualhost = eff.virtualhost;
-    if (k.urls.empty()) c.error(s.keyword, "'" + s.keyword.text + "' needs at least one 'url'");
+      if (!u.virtualhost)
+        u.virtualhost = eff.virtualhost;
+    if (k.urls.empty())
+      c.error(s.keyword, "'" + s.keyword.text + "' needs at least one 'url'");
   }
   if (k.kind == CheckerKind::misc_check && !cd.have_misc_path)
     c.error(s.keyword, "MISC_CHECK needs a 'misc_path'");
-  if (k.kind == CheckerKind::misc_check && !k.misc_timeout) k.misc_timeout = k.delay_loop;
+  if (k.kind == CheckerKind::misc_check && !k.misc_timeout)
+    k.misc_timeout = k.delay_loop;
   if (k.connect_ip && k.connect_ip->family() != d.rs.address.family() &&
       d.forwarding.value_or(Forwarding{}).method != core::config::LvsMethod::tun)
     c.warning(s.keyword, "checker connect_ip family differs from the real server's");
@@ -371,11 +422,11 @@ void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
 }
 
 const Keyword<RsDraft> rs_table[] = {
-    {"weight",
-     [](Ctx& c, const Statement& s, RsDraft& d) { c.set(s, d.rs.weight, 0, 65535); }},
+    {"weight", [](Ctx& c, const Statement& s, RsDraft& d) { c.set(s, d.rs.weight, 0, 65535); }},
     {"lvs_method",
      [](Ctx& c, const Statement& s, RsDraft& d) {
-       if (auto f = forwarding(c, s)) d.forwarding = *f;
+       if (auto f = forwarding(c, s))
+         d.forwarding = *f;
      }},
     {"inhibit_on_failure", set_inherit<RsDraft>},
     {"notify_up", [](Ctx& c, const Statement& s, RsDraft& d) { c.set_command(s, d.rs.notify_up); }},
@@ -383,13 +434,17 @@ const Keyword<RsDraft> rs_table[] = {
      [](Ctx& c, const Statement& s, RsDraft& d) { c.set_command(s, d.rs.notify_down); }},
     {"uthreshold",
      [](Ctx& c, const Statement& s, RsDraft& d) {
-       if (!c.args(s, 1, 1)) return;
-       if (auto v = c.integer(s.args[0], "uthreshold", 0, 0xFFFFFFFFLL)) d.rs.uthreshold = std::uint32_t(*v);
+       if (!c.args(s, 1, 1))
+         return;
+       if (auto v = c.integer(s.args[0], "uthreshold", 0, 0xFFFFFFFFLL))
+         d.rs.uthreshold = std::uint32_t(*v);
      }},
     {"lthreshold",
      [](Ctx& c, const Statement& s, RsDraft& d) {
-       if (!c.args(s, 1, 1)) return;
-       if (auto v = c.integer(s.args[0], "lthreshold", 0, 0xFFFFFFFFLL)) d.rs.lthreshold = std::uint32_t(*v);
+       if (!c.args(s, 1, 1))
+         return;
+       if (auto v = c.integer(s.args[0], "lthreshold", 0, 0xFFFFFFFFLL))
+         d.rs.lthreshold = std::uint32_t(*v);
      }},
     {"smtp_alert", set_inherit<RsDraft>},
     {"virtualhost", set_inherit<RsDraft>},
@@ -423,13 +478,16 @@ struct VsDraft {
 void lower_real_server(Ctx& c, const Statement& s, VsDraft& d) {
   RealServer rs;
   rs.where = c.where(s.keyword);
-  if (!c.args(s, 1, 2)) return;
+  if (!c.args(s, 1, 2))
+    return;
   auto a = c.ip(s.args[0], "real_server");
-  if (!a) return;
+  if (!a)
+    return;
   rs.address = *a;
   if (s.args.size() == 2) {
     auto p = c.port(s.args[1], "real_server port");
-    if (!p) return;
+    if (!p)
+      return;
     rs.port = *p;
   } else {
     rs.port = d.vs.port;
@@ -446,15 +504,17 @@ void lower_real_server(Ctx& c, const Statement& s, VsDraft& d) {
 }
 
 bool set_sched(Ctx& c, const Statement& s, VsDraft& d) {
-  static constexpr std::string_view scheds[] = {"rr",  "wrr", "lc", "wlc",   "lblc", "sh", "mh",
-                                                "dh",  "fo",  "ovf", "lblcr", "sed",  "nq", "twos"};
-  if (!c.args(s, 1, 1)) return false;
+  static constexpr std::string_view scheds[] = {"rr", "wrr", "lc",  "wlc",   "lblc", "sh", "mh",
+                                                "dh", "fo",  "ovf", "lblcr", "sed",  "nq", "twos"};
+  if (!c.args(s, 1, 1))
+    return false;
   const std::string& n = s.args[0].text;
   if (std::find(std::begin(scheds), std::end(scheds), n) == std::end(scheds)) {
     std::string_view best;
     std::size_t bd = SIZE_MAX;
     for (auto sc : scheds)
-      if (auto e = edit_distance(n, sc); e < bd) bd = e, best = sc;
+      if (auto e = edit_distance(n, sc); e < bd)
+        bd = e, best = sc;
     c.error(s.args[0], "unknown scheduler '" + n + "'",
             bd <= 1 ? "did you mean '" + std::string(best) + "'?"
                     : "schedulers are rr wrr lc wlc lblc lblcr sh mh dh fo ovf sed nq twos");
@@ -470,15 +530,18 @@ const Keyword<VsDraft> vs_table[] = {
     {"lb_algo", [](Ctx& c, const Statement& s, VsDraft& d) { set_sched(c, s, d); }},
     {"lvs_method",
      [](Ctx& c, const Statement& s, VsDraft& d) {
-       if (auto f = forwarding(c, s)) d.vs.forwarding = *f;
+       if (auto f = forwarding(c, s))
+         d.vs.forwarding = *f;
      }},
     {"lb_kind",
      [](Ctx& c, const Statement& s, VsDraft& d) {
-       if (auto f = forwarding(c, s)) d.vs.forwarding = *f;
+       if (auto f = forwarding(c, s))
+         d.vs.forwarding = *f;
      }},
     {"persistence_timeout",
      [](Ctx& c, const Statement& s, VsDraft& d) {
-       if (!c.args(s, 0, 1)) return;
+       if (!c.args(s, 0, 1))
+         return;
        if (s.args.empty()) {
          d.vs.persistence_timeout = 360;
          return;
@@ -489,11 +552,13 @@ const Keyword<VsDraft> vs_table[] = {
     {"persistence_granularity",
      [](Ctx& c, const Statement& s, VsDraft& d) {
        c.set_ip(s, d.vs.persistence_granularity);
-       if (!s.args.empty()) d.granularity_at = &s.args[0];
+       if (!s.args.empty())
+         d.granularity_at = &s.args[0];
      }},
     {"persistence_engine",
      [](Ctx& c, const Statement& s, VsDraft& d) {
-       if (!c.args(s, 1, 1)) return;
+       if (!c.args(s, 1, 1))
+         return;
        if (s.args[0].text != "sip")
          c.error(s.args[0], "the only persistence engine is 'sip'");
        else
@@ -501,7 +566,8 @@ const Keyword<VsDraft> vs_table[] = {
      }},
     {"protocol",
      [](Ctx& c, const Statement& s, VsDraft& d) {
-       if (!c.args(s, 1, 1)) return;
+       if (!c.args(s, 1, 1))
+         return;
        const std::string& p = s.args[0].text;
        if (p == "TCP" || p == "tcp")
          d.vs.protocol = core::config::Protocol::tcp;
@@ -517,7 +583,8 @@ const Keyword<VsDraft> vs_table[] = {
      }},
     {"ip_family",
      [](Ctx& c, const Statement& s, VsDraft& d) {
-       if (!c.args(s, 1, 1)) return;
+       if (!c.args(s, 1, 1))
+         return;
        if (s.args[0].text == "inet")
          d.ip_family = core::Family::inet;
        else if (s.args[0].text == "inet6")
@@ -542,7 +609,8 @@ const Keyword<VsDraft> vs_table[] = {
        d.vs.alpha = d.inherit.alpha.value_or(false);
      }},
     {"omega", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.omega); }},
-    {"quorum", [](Ctx& c, const Statement& s, VsDraft& d) { c.set(s, d.vs.quorum, 1, 0x7FFFFFFF); }},
+    {"quorum",
+     [](Ctx& c, const Statement& s, VsDraft& d) { c.set(s, d.vs.quorum, 1, 0x7FFFFFFF); }},
     {"hysteresis",
      [](Ctx& c, const Statement& s, VsDraft& d) { c.set(s, d.vs.hysteresis, 0, 0x7FFFFFFF); }},
     {"quorum_up", [](Ctx& c, const Statement& s, VsDraft& d) { c.set_command(s, d.vs.quorum_up); }},
@@ -550,20 +618,24 @@ const Keyword<VsDraft> vs_table[] = {
      [](Ctx& c, const Statement& s, VsDraft& d) { c.set_command(s, d.vs.quorum_down); }},
     {"sorry_server",
      [](Ctx& c, const Statement& s, VsDraft& d) {
-       if (!c.args(s, 1, 2)) return;
+       if (!c.args(s, 1, 2))
+         return;
        auto a = c.ip(s.args[0], "sorry_server");
-       if (!a) return;
+       if (!a)
+         return;
        d.sorry_at = &s.args[0];
        d.vs.sorry_server = *a;
        d.vs.sorry_server_port = d.vs.port;
        if (s.args.size() == 2)
-         if (auto p = c.port(s.args[1], "sorry_server port")) d.vs.sorry_server_port = *p;
+         if (auto p = c.port(s.args[1], "sorry_server port"))
+           d.vs.sorry_server_port = *p;
      }},
     {"sorry_server_inhibit",
      [](Ctx& c, const Statement& s, VsDraft& d) { c.set_flag(s, d.vs.sorry_server_inhibit); }},
     {"sorry_server_lvs_method",
      [](Ctx& c, const Statement& s, VsDraft& d) {
-       if (auto f = forwarding(c, s)) d.vs.sorry_server_lvs_method = *f;
+       if (auto f = forwarding(c, s))
+         d.vs.sorry_server_lvs_method = *f;
      }},
     {"connect_timeout", set_inherit<VsDraft>},
     {"retry", set_inherit<VsDraft>},
@@ -575,7 +647,8 @@ const Keyword<VsDraft> vs_table[] = {
        std::uint32_t w = 1;
        std::size_t before = c.error_count();
        c.set(s, w, 0, 65535);
-       if (c.error_count() == before) d.default_weight = w;
+       if (c.error_count() == before)
+         d.default_weight = w;
      }},
     {"ops",
      [](Ctx& c, const Statement& s, VsDraft& d) {
@@ -603,9 +676,11 @@ std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
     return std::nullopt;
   }
   if (line.keyword.text == "fwmark") {
-    if (!c.args(line, 1, 2)) return std::nullopt;
+    if (!c.args(line, 1, 2))
+      return std::nullopt;
     auto m = c.integer(line.args[0], "fwmark", 1, 0xFFFFFFFFLL);
-    if (!m) return std::nullopt;
+    if (!m)
+      return std::nullopt;
     e.fwmark = std::uint32_t(*m);
     if (line.args.size() == 2) {
       if (line.args[1].text == "inet")
@@ -619,13 +694,15 @@ std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
     }
     return e;
   }
-  if (!c.args(line, 0, 1)) return std::nullopt;
+  if (!c.args(line, 0, 1))
+    return std::nullopt;
   const std::string& t = line.keyword.text;
   auto slash = t.find('/');
   auto dash = t.find('-');
   if (slash != std::string::npos) {
     auto p = c.prefix(line.keyword, "virtual_server_group");
-    if (!p) return std::nullopt;
+    if (!p)
+      return std::nullopt;
     // The range covers the prefix's addresses.
     std::array<std::uint8_t, 16> lo{}, hi{};
     std::copy(p->address.data(), p->address.data() + p->address.size(), lo.begin());
@@ -649,7 +726,8 @@ std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
       Word w = line.keyword;
       w.text = first->is_v6() ? "0x" + tail : tail; // IPv6 groups are hexadecimal
       auto n = c.integer(w, "range end", 0, first->is_v4() ? 255 : 0xFFFF);
-      if (!n) return std::nullopt;
+      if (!n)
+        return std::nullopt;
       std::array<std::uint8_t, 16> b{};
       std::copy(first->data(), first->data() + first->size(), b.begin());
       if (first->is_v4())
@@ -666,12 +744,14 @@ std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
     e.last = *last;
   } else {
     auto a = c.ip(line.keyword, "virtual_server_group");
-    if (!a) return std::nullopt;
+    if (!a)
+      return std::nullopt;
     e.first = e.last = *a;
   }
   if (!line.args.empty()) {
     auto p = c.port(line.args[0], "port");
-    if (!p) return std::nullopt;
+    if (!p)
+      return std::nullopt;
     e.port = *p;
   }
   return e;
@@ -681,19 +761,23 @@ std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
 
 void lower_virtual_server_group(Ctx& c, const Statement& s, Config& cfg) {
   core::config::VirtualServerGroup g;
-  if (!c.args(s, 1, 1)) return;
+  if (!c.args(s, 1, 1))
+    return;
   g.name = s.args[0].text;
   g.where = c.where(s.keyword);
   for (const Statement& line : s.children)
-    if (auto e = vsg_entry(c, line)) g.entries.push_back(std::move(*e));
-  if (g.entries.empty()) c.error(s.keyword, "virtual_server_group '" + g.name + "' is empty");
+    if (auto e = vsg_entry(c, line))
+      g.entries.push_back(std::move(*e));
+  if (g.entries.empty())
+    c.error(s.keyword, "virtual_server_group '" + g.name + "' is empty");
   cfg.virtual_server_groups.push_back(std::move(g));
 }
 
 void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
   VirtualServer vs;
   vs.where = c.where(s.keyword);
-  if (!c.args(s, 1, 2)) return;
+  if (!c.args(s, 1, 2))
+    return;
   const Word& a0 = s.args[0];
   if (a0.text == "fwmark" || a0.text == "group") {
     if (s.args.size() != 2) {
@@ -704,7 +788,8 @@ void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
     if (a0.text == "fwmark") {
       vs.kind = core::config::VsKind::fwmark;
       auto m = c.integer(s.args[1], "fwmark", 1, 0xFFFFFFFFLL);
-      if (!m) return;
+      if (!m)
+        return;
       vs.fwmark = std::uint32_t(*m);
     } else {
       vs.kind = core::config::VsKind::group;
@@ -712,12 +797,14 @@ void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
     }
   } else {
     auto a = c.ip(a0, "virtual_server");
-    if (!a) return;
+    if (!a)
+      return;
     vs.address = *a;
     vs.family = a->family();
     if (s.args.size() == 2) {
       auto p = c.port(s.args[1], "virtual_server port");
-      if (!p) return;
+      if (!p)
+        return;
       vs.port = *p;
     }
   }
@@ -748,12 +835,13 @@ void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
   if (vs.sorry_server && vs.sorry_server->family() != vs.family &&
       vs.sorry_server_lvs_method.value_or(vs.forwarding).method != core::config::LvsMethod::tun)
     c.error(*d.sorry_at, "sorry_server " + vs.sorry_server->to_string() +
-                           " is not of the virtual server's family");
+                             " is not of the virtual server's family");
   cfg.virtual_servers.push_back(std::move(vs));
 }
 
 void lower_ssl(Ctx& c, const Statement& s, Config& cfg) {
-  if (cfg.ssl) c.error(s.keyword, "'SSL' is defined twice");
+  if (cfg.ssl)
+    c.error(s.keyword, "'SSL' is defined twice");
   core::config::SslContext ssl;
   for (const Statement& line : s.children) {
     const std::string& k = line.keyword.text;
@@ -800,8 +888,7 @@ void validate_lvs(Ctx& c, Config& cfg) {
                 "real_server " + rs.address.to_string() + " port " + std::to_string(rs.port) +
                     " appears twice in this virtual_server",
                 "first at " + c.describe(rit->second->where));
-      if (rs.address.family() != vs.family &&
-          rs.forwarding.method != core::config::LvsMethod::tun)
+      if (rs.address.family() != vs.family && rs.forwarding.method != core::config::LvsMethod::tun)
         c.error(rs.where, "real_server " + rs.address.to_string() +
                               " is not of the virtual server's family (only TUN may differ)");
     }

@@ -161,7 +161,9 @@ constexpr Unsupported unsupported_list[] = {
 
 } // namespace
 
-std::span<const Unsupported> unsupported_keywords() { return unsupported_list; }
+std::span<const Unsupported> unsupported_keywords() {
+  return unsupported_list;
+}
 
 std::vector<std::string_view> blocks_accepting(std::string_view keyword) {
   std::vector<std::string_view> out;

@@ -21,7 +21,8 @@ std::vector<std::string_view> blocks_accepting(std::string_view keyword);
 /// Adds every name of `table` as valid in `block`.
 template <class Table>
 void list_names(const Table& table, std::string_view block, std::vector<KeywordHome>& out) {
-  for (const auto& k : table) out.emplace_back(k.name, block);
+  for (const auto& k : table)
+    out.emplace_back(k.name, block);
 }
 
 } // namespace vigil::grammar::lower

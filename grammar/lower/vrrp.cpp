@@ -36,10 +36,8 @@ const Keyword<ScriptDraft> script_table[] = {
          d.have_script = true;
        }
      }},
-    {"interval",
-     [](Ctx& c, const Statement& s, ScriptDraft& d) {
-       c.set_seconds(s, d.s.interval, 1ms, 86400s);
-     }},
+    {"interval", [](Ctx& c, const Statement& s,
+                    ScriptDraft& d) { c.set_seconds(s, d.s.interval, 1ms, 86400s); }},
     {"timeout",
      [](Ctx& c, const Statement& s, ScriptDraft& d) {
        c.set_seconds(s, d.s.timeout, 1ms, 86400s);
@@ -47,27 +45,30 @@ const Keyword<ScriptDraft> script_table[] = {
      }},
     {"weight",
      [](Ctx& c, const Statement& s, ScriptDraft& d) {
-       if (!c.args(s, 1, 2)) return;
-       if (auto w = c.integer(s.args[0], "weight", -253, 253)) d.s.weight = int(*w);
+       if (!c.args(s, 1, 2))
+         return;
+       if (auto w = c.integer(s.args[0], "weight", -253, 253))
+         d.s.weight = int(*w);
        if (s.args.size() == 2) {
          if (s.args[1].text == "reverse")
            d.s.weight_reverse = true;
          else
-           c.error(s.args[1], "'weight' takes 'reverse' after the value, not '" +
-                                  s.args[1].text + "'");
+           c.error(s.args[1],
+                   "'weight' takes 'reverse' after the value, not '" + s.args[1].text + "'");
        }
      }},
     {"rise", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set(s, d.s.rise, 1, 1000000); }},
     {"fall", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set(s, d.s.fall, 1, 1000000); }},
     {"user",
      [](Ctx& c, const Statement& s, ScriptDraft& d) {
-       if (!c.args(s, 1, 2)) return;
+       if (!c.args(s, 1, 2))
+         return;
        core::config::RunAs ra{s.args[0].text, {}};
-       if (s.args.size() == 2) ra.group = s.args[1].text;
+       if (s.args.size() == 2)
+         ra.group = s.args[1].text;
        d.s.script.run_as = std::move(ra);
      }},
-    {"init_fail",
-     [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set_flag(s, d.s.init_fail); }},
+    {"init_fail", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set_flag(s, d.s.init_fail); }},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -77,8 +78,10 @@ const Keyword<TrackFile> track_file_table[] = {
     {"file", [](Ctx& c, const Statement& s, TrackFile& f) { c.set_string(s, f.file); }},
     {"weight",
      [](Ctx& c, const Statement& s, TrackFile& f) {
-       if (!c.args(s, 1, 2)) return;
-       if (auto w = c.integer(s.args[0], "weight", -254, 254)) f.weight = int(*w);
+       if (!c.args(s, 1, 2))
+         return;
+       if (auto w = c.integer(s.args[0], "weight", -254, 254))
+         f.weight = int(*w);
        if (s.args.size() == 2) {
          if (s.args[1].text == "reverse")
            f.weight_reverse = true;
@@ -88,7 +91,8 @@ const Keyword<TrackFile> track_file_table[] = {
      }},
     {"init_file",
      [](Ctx& c, const Statement& s, TrackFile& f) {
-       if (!c.args(s, 0, 2)) return;
+       if (!c.args(s, 0, 2))
+         return;
        f.init_file_value = 0;
        for (const Word& a : s.args) {
          if (a.text == "overwrite")
@@ -103,7 +107,8 @@ const Keyword<TrackFile> track_file_table[] = {
 // track_* blocks shared by instances and sync groups
 
 void track_list(Ctx& c, const Statement& s, std::vector<TrackRef>& out, int limit) {
-  if (!s.args.empty()) c.error(s.args[0], "'" + s.keyword.text + "' takes its entries in the block");
+  if (!s.args.empty())
+    c.error(s.args[0], "'" + s.keyword.text + "' takes its entries in the block");
   for (const Statement& line : s.children) {
     if (line.has_block) {
       c.no_block(line);
@@ -121,8 +126,10 @@ void track_list(Ctx& c, const Statement& s, std::vector<TrackRef>& out, int limi
           ok = false;
           break;
         }
-        if (auto w = c.integer(line.args[++i], "weight", -limit, limit)) r.weight = int(*w);
-        else ok = false;
+        if (auto w = c.integer(line.args[++i], "weight", -limit, limit))
+          r.weight = int(*w);
+        else
+          ok = false;
       } else if (a.text == "reverse") {
         r.reverse = true;
       } else if (a.text == "noreverse" || a.text == "no_reverse") {
@@ -133,7 +140,8 @@ void track_list(Ctx& c, const Statement& s, std::vector<TrackRef>& out, int limi
         ok = false;
       }
     }
-    if (ok) out.push_back(std::move(r));
+    if (ok)
+      out.push_back(std::move(r));
   }
 }
 
@@ -153,8 +161,10 @@ const Keyword<GroupDraft> group_table[] = {
     {"group",
      [](Ctx& c, const Statement& s, GroupDraft& d) {
        d.g.group = c.word_list(s);
-       for (const Statement& line : s.children) d.g.member_where.push_back(c.where(line.keyword));
-       if (d.g.group.empty()) c.error(s.keyword, "sync group 'group' block is empty");
+       for (const Statement& line : s.children)
+         d.g.member_where.push_back(c.where(line.keyword));
+       if (d.g.group.empty())
+         c.error(s.keyword, "sync group 'group' block is empty");
      },
      Shape::block},
     {"track_interface",
@@ -180,7 +190,8 @@ const Keyword<GroupDraft> group_table[] = {
      [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_fault); }},
     {"notify_stop",
      [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_stop); }},
-    {"notify", [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify); }},
+    {"notify",
+     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify); }},
     {"notify_priority_changes",
      [](Ctx& c, const Statement& s, GroupDraft& d) {
        c.set_flag(s, d.g.notify.notify_priority_changes);
@@ -230,21 +241,26 @@ std::optional<std::array<std::uint8_t, 6>> parse_mac(const std::string& t, std::
   std::size_t i = 0;
   while (i <= t.size() && n < 6) {
     std::size_t j = t.find(':', i);
-    if (j == std::string::npos) j = t.size();
+    if (j == std::string::npos)
+      j = t.size();
     std::string part = t.substr(i, j - i);
-    if (part.empty() || part.size() > 2) return std::nullopt;
+    if (part.empty() || part.size() > 2)
+      return std::nullopt;
     unsigned v = 0;
     for (char ch : part) {
-      if (!std::isxdigit(static_cast<unsigned char>(ch))) return std::nullopt;
+      if (!std::isxdigit(static_cast<unsigned char>(ch)))
+        return std::nullopt;
       v = v * 16 + unsigned(std::isdigit(static_cast<unsigned char>(ch))
                                 ? ch - '0'
                                 : std::tolower(static_cast<unsigned char>(ch)) - 'a' + 10);
     }
     mac[n++] = std::uint8_t(v);
     i = j + 1;
-    if (j == t.size()) break;
+    if (j == t.size())
+      break;
   }
-  if (i <= t.size()) return std::nullopt; // more than six parts
+  if (i <= t.size())
+    return std::nullopt; // more than six parts
   five = n == 5;
   if (n == 5)
     mac[5] = vrid;
@@ -254,15 +270,18 @@ std::optional<std::array<std::uint8_t, 6>> parse_mac(const std::string& t, std::
 }
 
 void lower_vips(Ctx& c, const Statement& s, std::vector<core::config::AddressSpec>& out) {
-  if (!s.args.empty()) c.error(s.args[0], "'" + s.keyword.text + "' takes its entries in the block");
+  if (!s.args.empty())
+    c.error(s.args[0], "'" + s.keyword.text + "' takes its entries in the block");
   for (const Statement& line : s.children)
-    if (auto a = lower_address(c, line, LineUse::virtual_)) out.push_back(std::move(*a));
+    if (auto a = lower_address(c, line, LineUse::virtual_))
+      out.push_back(std::move(*a));
 }
 
 const Keyword<InstanceDraft> instance_table[] = {
     {"state",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (!c.args(s, 1, 1)) return;
+       if (!c.args(s, 1, 1))
+         return;
        const std::string& t = s.args[0].text;
        if (t == "MASTER")
          d.v.state = core::config::InitialState::master;
@@ -275,7 +294,8 @@ const Keyword<InstanceDraft> instance_table[] = {
      Shape::line, Phase::first, true},
     {"interface",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (!c.args(s, 1, 1)) return;
+       if (!c.args(s, 1, 1))
+         return;
        const std::string& n = s.args[0].text;
        if (n.size() > 15)
          c.error(s.args[0], "interface name '" + n + "' is longer than 15 characters");
@@ -285,7 +305,8 @@ const Keyword<InstanceDraft> instance_table[] = {
      Shape::line, Phase::first, true},
     {"use_vmac",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (!c.args(s, 0, 2)) return;
+       if (!c.args(s, 0, 2))
+         return;
        core::config::Vmac vm = d.v.use_vmac.value_or(core::config::Vmac{});
        for (const Word& a : s.args) {
          bool five = false;
@@ -308,13 +329,16 @@ const Keyword<InstanceDraft> instance_table[] = {
      }},
     {"vmac_xmit_base",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (!c.args(s, 0, 0)) return;
-       if (!d.v.use_vmac) d.v.use_vmac = core::config::Vmac{};
+       if (!c.args(s, 0, 0))
+         return;
+       if (!d.v.use_vmac)
+         d.v.use_vmac = core::config::Vmac{};
        d.v.use_vmac->xmit_base = true;
      }},
     {"native_ipv6",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (!c.args(s, 0, 0)) return;
+       if (!c.args(s, 0, 0))
+         return;
        c.warning(s.keyword, "'native_ipv6' is deprecated: the family follows virtual_ipaddress");
        d.native_ipv6 = true;
      },
@@ -368,7 +392,8 @@ const Keyword<InstanceDraft> instance_table[] = {
        std::uint8_t v = 0;
        std::size_t before = c.error_count();
        c.set(s, v, 2, 3);
-       if (c.error_count() == before) d.version = v, d.version_at = &s.args[0];
+       if (c.error_count() == before)
+         d.version = v, d.version_at = &s.args[0];
      },
      Shape::line, Phase::first, true},
     {"check_unicast_src",
@@ -376,7 +401,8 @@ const Keyword<InstanceDraft> instance_table[] = {
      Shape::line, Phase::first, true},
     {"unicast_peer",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (!s.args.empty()) c.error(s.args[0], "'unicast_peer' takes its addresses in the block");
+       if (!s.args.empty())
+         c.error(s.args[0], "'unicast_peer' takes its addresses in the block");
        d.v.unicast_configured = true;
        for (const Statement& line : s.children) {
          if (line.has_block) {
@@ -384,7 +410,8 @@ const Keyword<InstanceDraft> instance_table[] = {
            continue;
          }
          auto a = c.ip(line.keyword, "unicast_peer");
-         if (!a) continue;
+         if (!a)
+           continue;
          core::config::UnicastPeer p{*a, {}, {}};
          for (std::size_t i = 0; i < line.args.size(); ++i) {
            const Word& o = line.args[i];
@@ -450,7 +477,8 @@ const Keyword<InstanceDraft> instance_table[] = {
        std::uint32_t v = 0;
        std::size_t before = c.error_count();
        c.set(s, v, 1, 100);
-       if (c.error_count() == before) d.down_timer_adverts = v;
+       if (c.error_count() == before)
+         d.down_timer_adverts = v;
      },
      Shape::line, Phase::first, true},
     {"lower_prio_no_advert",
@@ -469,52 +497,58 @@ const Keyword<InstanceDraft> instance_table[] = {
        d.vrid_set = c.error_count() == before;
      },
      Shape::line, Phase::first, true},
-    {"priority", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.priority, 1, 255); },
+    {"priority",
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.priority, 1, 255); },
      Shape::line, Phase::first, true},
     {"advert_int",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        std::optional<Micros> v;
        c.set_seconds(s, v, 10ms, 255s);
-       if (v) d.advert_int = v, d.advert_at = &s.args[0];
+       if (v)
+         d.advert_int = v, d.advert_at = &s.args[0];
      },
      Shape::line, Phase::first, true},
     {"authentication",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (!s.args.empty()) c.error(s.args[0], "'authentication' takes no arguments");
+       if (!s.args.empty())
+         c.error(s.args[0], "'authentication' takes no arguments");
        d.auth_at = &s.keyword;
        bool have_type = false;
        bool have_pass = false;
        for (const Statement& line : s.children) {
          if (line.keyword.text == "auth_type") {
-           if (!c.args(line, 1, 1)) continue;
+           if (!c.args(line, 1, 1))
+             continue;
            const std::string& t = line.args[0].text;
            if (t == "PASS")
              d.v.auth_type = core::config::AuthType::pass;
            else if (t == "AH") {
              d.v.auth_type = core::config::AuthType::ah;
              c.unacted(line.args[0], "auth_type AH", "authentication");
-           }
-           else
+           } else
              c.error(line.args[0], "'auth_type' must be PASS or AH, not '" + t + "'");
            have_type = true;
          } else if (line.keyword.text == "auth_pass") {
-           if (!c.args(line, 1, 1)) continue;
+           if (!c.args(line, 1, 1))
+             continue;
            d.v.auth_pass = line.args[0].text;
            if (d.v.auth_pass.size() > 8) {
-             c.warning(line.args[0],
-                       "'auth_pass' is longer than 8 characters; only '" +
-                           d.v.auth_pass.substr(0, 8) + "' is used, as on the wire");
+             c.warning(line.args[0], "'auth_pass' is longer than 8 characters; only '" +
+                                         d.v.auth_pass.substr(0, 8) + "' is used, as on the wire");
              d.v.auth_pass.resize(8);
            }
-           if (d.v.auth_pass.empty()) c.error(line.args[0], "'auth_pass' is empty");
+           if (d.v.auth_pass.empty())
+             c.error(line.args[0], "'auth_pass' is empty");
            have_pass = true;
          } else {
            static constexpr std::string_view names[] = {"auth_type", "auth_pass"};
            unknown_keyword(c, line, "authentication", names);
          }
        }
-       if (!have_type) c.error(s.keyword, "'authentication' needs 'auth_type PASS|AH'");
-       if (have_type && !have_pass) c.error(s.keyword, "'authentication' needs 'auth_pass'");
+       if (!have_type)
+         c.error(s.keyword, "'authentication' needs 'auth_type PASS|AH'");
+       if (have_type && !have_pass)
+         c.error(s.keyword, "'authentication' needs 'auth_pass'");
      },
      Shape::block, Phase::first, true},
     {"virtual_ipaddress",
@@ -536,34 +570,40 @@ const Keyword<InstanceDraft> instance_table[] = {
     {"virtual_routes",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        for (const Statement& line : s.children)
-         if (auto r = lower_route(c, line, LineUse::virtual_)) d.v.virtual_routes.push_back(*r);
+         if (auto r = lower_route(c, line, LineUse::virtual_))
+           d.v.virtual_routes.push_back(*r);
      },
      Shape::block},
     {"virtual_rules",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        for (const Statement& line : s.children)
-         if (auto r = lower_rule(c, line, LineUse::virtual_)) d.v.virtual_rules.push_back(*r);
+         if (auto r = lower_rule(c, line, LineUse::virtual_))
+           d.v.virtual_rules.push_back(*r);
      },
      Shape::block},
     {"accept",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (c.args(s, 0, 0)) d.accept = true;
+       if (c.args(s, 0, 0))
+         d.accept = true;
      },
      Shape::line, Phase::first, true},
     {"no_accept",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (c.args(s, 0, 0)) d.accept = false;
+       if (c.args(s, 0, 0))
+         d.accept = false;
      }},
     {"nopreempt",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (!c.args(s, 0, 0)) return;
+       if (!c.args(s, 0, 0))
+         return;
        d.v.preempt = false;
        d.nopreempt_at = &s.keyword;
      },
      Shape::line, Phase::first, true},
     {"preempt",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       if (c.args(s, 0, 0)) d.v.preempt = true;
+       if (c.args(s, 0, 0))
+         d.v.preempt = true;
      },
      Shape::line, Phase::first, true},
     {"preempt_delay",
@@ -578,14 +618,14 @@ const Keyword<InstanceDraft> instance_table[] = {
     {"strict_mode", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.strict); }},
     {"debug", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.debug, 0, 4); },
      Shape::line, Phase::first, true},
-    {"notify_master",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_master); }},
-    {"notify_backup",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_backup); }},
-    {"notify_fault",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_fault); }},
-    {"notify_stop",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_stop); }},
+    {"notify_master", [](Ctx& c, const Statement& s,
+                         InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_master); }},
+    {"notify_backup", [](Ctx& c, const Statement& s,
+                         InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_backup); }},
+    {"notify_fault", [](Ctx& c, const Statement& s,
+                        InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_fault); }},
+    {"notify_stop", [](Ctx& c, const Statement& s,
+                       InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_stop); }},
     {"notify_deleted",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (s.args.empty())
@@ -593,28 +633,32 @@ const Keyword<InstanceDraft> instance_table[] = {
        else
          set_notify(c, s, d.v.notify.notify_deleted);
      }},
-    {"notify", [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify); }},
+    {"notify",
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify); }},
     {"notify_master_rx_lower_pri",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       set_notify(c, s, d.v.notify.notify_master_rx_lower_pri);
-     }},
+     [](Ctx& c, const Statement& s,
+        InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_master_rx_lower_pri); }},
     {"notify_priority_changes",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) {
-       c.set_flag(s, d.v.notify.notify_priority_changes);
-     }},
-    {"smtp_alert", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.smtp_alert); }},
+     [](Ctx& c, const Statement& s,
+        InstanceDraft& d) { c.set_flag(s, d.v.notify.notify_priority_changes); }},
+    {"smtp_alert",
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.smtp_alert); }},
 };
 
 void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {
   VrrpInstance& v = d.v;
   const GlobalDefs& g = d.g;
-  if (!d.vrid_set) c.error(s.keyword, "vrrp_instance '" + v.name + "' has no 'virtual_router_id'");
+  if (!d.vrid_set)
+    c.error(s.keyword, "vrrp_instance '" + v.name + "' has no 'virtual_router_id'");
 
   // Family: from the advertised addresses, else from unicast peers or the source address.
   std::optional<core::Family> family;
-  if (!v.virtual_ipaddress.empty()) family = v.virtual_ipaddress.front().address.address.family();
-  if (!family && !v.unicast_peer.empty()) family = v.unicast_peer.front().address.family();
-  if (!family && v.src_ip) family = v.src_ip->family();
+  if (!v.virtual_ipaddress.empty())
+    family = v.virtual_ipaddress.front().address.address.family();
+  if (!family && !v.unicast_peer.empty())
+    family = v.unicast_peer.front().address.family();
+  if (!family && v.src_ip)
+    family = v.src_ip->family();
   if (d.native_ipv6) {
     if (family && *family != core::Family::inet6)
       c.error(s.keyword, "'native_ipv6' with IPv4 addresses in vrrp_instance '" + v.name + "'");
@@ -656,7 +700,8 @@ void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {
   v.higher_prio_send_advert = d.higher_prio_send_advert.value_or(g.vrrp_higher_prio_send_advert);
   v.check_unicast_src = d.check_unicast_src.value_or(g.vrrp_check_unicast_src);
   for (const auto& p : v.unicast_peer)
-    if (p.min_ttl || p.max_ttl) v.check_unicast_src = true;
+    if (p.min_ttl || p.max_ttl)
+      v.check_unicast_src = true;
   v.v3_checksum = d.v3_checksum_as_v2.value_or(g.v3_checksum_as_v2)
                       ? core::config::V3Checksum::message_only
                       : core::config::V3Checksum::with_pseudo_header;
@@ -669,8 +714,8 @@ void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {
     (*v.use_vmac->mac)[5] = v.virtual_router_id;
 
   if (v.src_ip && v.src_ip->family() != v.family)
-    c.error(*d.src_at, "source address " + v.src_ip->to_string() +
-                           " is not of the instance's address family");
+    c.error(*d.src_at,
+            "source address " + v.src_ip->to_string() + " is not of the instance's address family");
   for (std::size_t i = 0; i < v.unicast_peer.size(); ++i)
     if (v.unicast_peer[i].address.family() != v.family)
       c.error(*d.peer_at[i], "unicast peer " + v.unicast_peer[i].address.to_string() +
@@ -682,8 +727,9 @@ void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {
     c.error(s.keyword, "vrrp_instance '" + v.name + "' has no 'interface'",
             "vigil needs the interface of unicast instances too");
   if (v.unicast_configured && v.unicast_peer.empty() && !v.unicast_fault_no_peer)
-    c.warning(s.keyword, "vrrp_instance '" + v.name +
-                             "' has unicast settings but no unicast_peer: it uses multicast",
+    c.warning(s.keyword,
+              "vrrp_instance '" + v.name +
+                  "' has unicast settings but no unicast_peer: it uses multicast",
               "add 'unicast_fault_no_peer' to go to FAULT instead");
   if (v.use_vmac && !v.unicast_peer.empty() && !v.use_vmac->xmit_base)
     c.error(*d.vmac_at, "'use_vmac' with unicast peers needs 'vmac_xmit_base'");
@@ -691,18 +737,21 @@ void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {
   if (v.virtual_ipaddress.empty() && !v.no_virtual_ipaddress && !d.vips_at)
     c.warning(s.keyword, "vrrp_instance '" + v.name + "' has no virtual_ipaddress",
               "add 'no_virtual_ipaddress' if that is intended");
-  if (v6 && !v.virtual_ipaddress.empty() && !v.virtual_ipaddress.front().address.address.is_link_local())
+  if (v6 && !v.virtual_ipaddress.empty() &&
+      !v.virtual_ipaddress.front().address.address.is_link_local())
     c.warning(d.vips_at ? *d.vips_at : s.keyword,
               "the first IPv6 virtual address should be link-local (RFC 9568 5.2.9)");
 
   if (v.auth_type != core::config::AuthType::none) {
     if (v.version == 3)
       c.error(*d.auth_at, "'authentication' is VRRPv2 only; VRRPv3 (RFC 5798) has none");
-    if (strict) c.error(*d.auth_at, "strict mode forbids 'authentication'");
+    if (strict)
+      c.error(*d.auth_at, "strict mode forbids 'authentication'");
   }
   if (strict) {
     if (!v.unicast_peer.empty())
-      c.error(*d.peer_at.front(), "strict mode forbids unicast peers (vrrp_instance '" + v.name + "')");
+      c.error(*d.peer_at.front(),
+              "strict mode forbids unicast peers (vrrp_instance '" + v.name + "')");
     if (v.virtual_ipaddress.empty())
       c.error(s.keyword, "strict mode needs at least one virtual_ipaddress");
     if (v.virtual_ipaddress.size() > 20)
@@ -721,13 +770,15 @@ void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {
 }
 
 void check_vip_family(Ctx& c, const Statement& s, const VrrpInstance& v) {
-  if (v.virtual_ipaddress.empty()) return;
+  if (v.virtual_ipaddress.empty())
+    return;
   auto f = v.virtual_ipaddress.front().address.address.family();
   for (const auto& a : v.virtual_ipaddress)
     if (a.address.address.family() != f) {
       (void)s;
-      c.error(a.where, "virtual_ipaddress of '" + v.name + "' mixes IPv4 and IPv6 (" +
-                           a.address.to_string() + ")",
+      c.error(a.where,
+              "virtual_ipaddress of '" + v.name + "' mixes IPv4 and IPv6 (" +
+                  a.address.to_string() + ")",
               "advertised addresses share one family; move the others to "
               "virtual_ipaddress_excluded");
       return;
@@ -739,7 +790,8 @@ std::string quoted_name(const Statement& s, std::string_view block, Ctx& c) {
     c.error(s.keyword, "'" + std::string(block) + "' needs a name");
     return {};
   }
-  if (s.args.size() > 1) c.error(s.args[1], "'" + std::string(block) + "' takes one name");
+  if (s.args.size() > 1)
+    c.error(s.args[1], "'" + std::string(block) + "' takes one name");
   return s.args[0].text;
 }
 
@@ -751,8 +803,10 @@ void lower_vrrp_script(Ctx& c, const Statement& s, Config& cfg) {
   vs.where = c.where(s.keyword);
   ScriptDraft d(vs);
   lower_block<ScriptDraft>(c, s, script_table, d, "vrrp_script");
-  if (!d.have_script) c.error(s.keyword, "vrrp_script '" + vs.name + "' has no 'script'");
-  if (!d.timeout_set) vs.timeout = vs.interval;
+  if (!d.have_script)
+    c.error(s.keyword, "vrrp_script '" + vs.name + "' has no 'script'");
+  if (!d.timeout_set)
+    vs.timeout = vs.interval;
   cfg.vrrp_scripts.push_back(std::move(vs));
 }
 
@@ -763,7 +817,8 @@ void lower_track_file(Ctx& c, const Statement& s, Config& cfg) {
   f.name = quoted_name(s, s.keyword.text, c);
   f.where = c.where(s.keyword);
   lower_block<TrackFile>(c, s, track_file_table, f, "track_file");
-  if (f.file.empty()) c.error(s.keyword, "track_file '" + f.name + "' has no 'file'");
+  if (f.file.empty())
+    c.error(s.keyword, "track_file '" + f.name + "' has no 'file'");
   cfg.track_files.push_back(std::move(f));
 }
 
@@ -830,7 +885,8 @@ void validate_vrrp(Ctx& c, Config& cfg) {
   std::map<Key, const VrrpInstance*> routers;
   for (auto& v : cfg.vrrp_instances) {
     check_refs(v.trackers, false);
-    if (v.virtual_router_id == 0) continue;
+    if (v.virtual_router_id == 0)
+      continue;
     Key k{v.virtual_router_id, v.family, v.interface.value_or(""), !v.unicast_peer.empty(),
           v.unicast_peer.empty() ? v.mcast_dst_ip : core::IpAddress{}};
     auto [it, fresh] = routers.emplace(k, &v);
@@ -839,7 +895,8 @@ void validate_vrrp(Ctx& c, Config& cfg) {
       bool overlap = !k.unicast;
       for (const auto& p : v.unicast_peer)
         for (const auto& q : it->second->unicast_peer)
-          if (p.address == q.address) overlap = true;
+          if (p.address == q.address)
+            overlap = true;
       if (overlap)
         c.error((v.where),
                 "vrrp_instance '" + v.name + "' uses virtual_router_id " +
@@ -860,13 +917,14 @@ void validate_vrrp(Ctx& c, Config& cfg) {
       auto it = std::find_if(cfg.vrrp_instances.begin(), cfg.vrrp_instances.end(),
                              [&](const VrrpInstance& v) { return v.name == m; });
       if (it == cfg.vrrp_instances.end()) {
-        c.error(at, "vrrp_sync_group '" + g.name + "' lists '" + m + "', which is not a vrrp_instance");
+        c.error(at,
+                "vrrp_sync_group '" + g.name + "' lists '" + m + "', which is not a vrrp_instance");
         continue;
       }
       auto [prev, fresh] = member_of.emplace(m, g.name);
       if (!fresh) {
-        c.error(at, "vrrp_instance '" + m + "' is in two sync groups ('" +
-                                                prev->second + "' and '" + g.name + "')");
+        c.error(at, "vrrp_instance '" + m + "' is in two sync groups ('" + prev->second +
+                        "' and '" + g.name + "')");
         continue;
       }
       it->sync_group = g.name;
@@ -875,9 +933,9 @@ void validate_vrrp(Ctx& c, Config& cfg) {
 
   if (cfg.global_defs.lvs_sync_daemon && cfg.global_defs.lvs_sync_daemon->instance &&
       !cfg.find_instance(*cfg.global_defs.lvs_sync_daemon->instance))
-    c.error(cfg.global_defs.lvs_sync_daemon->where,
-            "lvs_sync_daemon names '" + *cfg.global_defs.lvs_sync_daemon->instance +
-                "', which is not a vrrp_instance");
+    c.error(cfg.global_defs.lvs_sync_daemon->where, "lvs_sync_daemon names '" +
+                                                        *cfg.global_defs.lvs_sync_daemon->instance +
+                                                        "', which is not a vrrp_instance");
 }
 
 void list_vrrp_keywords(std::vector<KeywordHome>& out) {

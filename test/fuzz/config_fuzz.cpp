@@ -10,7 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view text(reinterpret_cast<const char*>(data), size);
   // Includes would read arbitrary files of the machine running the fuzzer; the include logic
   // has its own unit tests.
-  if (text.find("include") != std::string_view::npos) return 0;
+  if (text.find("include") != std::string_view::npos)
+    return 0;
   vigil::grammar::LoadOptions options;
   options.config_id = "fuzz";
   options.hostname = "fuzz";

@@ -10,27 +10,30 @@ Segment::Segment(Duration latency, double loss, unsigned seed)
 
 Node& Segment::add(const std::string& name, const char* address, vrrp::Settings settings) {
   auto addr = *core::IpAddress::parse(address);
-  nodes_.push_back(std::make_unique<Node>(Node{name, addr, vrrp::Instance(std::move(settings)),
-                                               0, true, {}, {}, {}}));
+  nodes_.push_back(std::make_unique<Node>(
+      Node{name, addr, vrrp::Instance(std::move(settings)), 0, true, {}, {}, {}}));
   nodes_.back()->instance.set_primary_address(addr);
   return *nodes_.back();
 }
 
 Node& Segment::node(const std::string& name) {
   for (auto& n : nodes_)
-    if (n->name == name) return *n;
+    if (n->name == name)
+      return *n;
   throw std::runtime_error("no node " + name);
 }
 
 void Segment::start(Node& n) {
   n.alive = true;
   std::size_t i = 0;
-  while (nodes_[i].get() != &n) ++i;
+  while (nodes_[i].get() != &n)
+    ++i;
   execute(i, n.instance.start(now_));
 }
 
 void Segment::start_all() {
-  for (auto& n : nodes_) start(*n);
+  for (auto& n : nodes_)
+    start(*n);
 }
 
 void Segment::crash(Node& n) {
@@ -40,7 +43,8 @@ void Segment::crash(Node& n) {
 
 void Segment::stop(Node& n) {
   std::size_t i = 0;
-  while (nodes_[i].get() != &n) ++i;
+  while (nodes_[i].get() != &n)
+    ++i;
   execute(i, n.instance.shutdown(now_));
   n.alive = false;
 }
@@ -56,15 +60,17 @@ void Segment::execute(std::size_t index, const vrrp::Effects& fx) {
       adv.version = s.version;
       adv.vrid = s.vrid;
       adv.priority = a->priority;
-      adv.interval = s.version == 2
-                         ? std::uint16_t(std::chrono::duration_cast<std::chrono::seconds>(s.advert_int).count())
-                         : std::uint16_t(s.advert_int / std::chrono::milliseconds(10));
+      adv.interval =
+          s.version == 2
+              ? std::uint16_t(
+                    std::chrono::duration_cast<std::chrono::seconds>(s.advert_int).count())
+              : std::uint16_t(s.advert_int / std::chrono::milliseconds(10));
       adv.auth = s.auth;
       adv.auth_data = s.auth_data;
       adv.addresses = s.vips;
       auto dst = *core::IpAddress::parse("224.0.0.18");
-      wire_.push(Packet{now_ + latency_, index, vrrp::encode(adv, n.address, dst, s.checksum),
-                        seq_++});
+      wire_.push(
+          Packet{now_ + latency_, index, vrrp::encode(adv, n.address, dst, s.checksum), seq_++});
       n.adverts_sent.push_back(now_);
       advert_log_.emplace_back(now_, index);
     } else if (std::holds_alternative<vrrp::SendGarp>(e)) {
@@ -77,10 +83,13 @@ void Segment::deliver(const Packet& p) {
   const Node& from = *nodes_[p.from];
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     Node& to = *nodes_[i];
-    if (i == p.from || !to.alive || to.partition != from.partition) continue;
-    if (loss_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < loss_) continue;
+    if (i == p.from || !to.alive || to.partition != from.partition)
+      continue;
+    if (loss_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < loss_)
+      continue;
     auto d = vrrp::decode(p.bytes, from.address, *core::IpAddress::parse("224.0.0.18"));
-    if (d.drop != vrrp::Drop::none) continue;
+    if (d.drop != vrrp::Drop::none)
+      continue;
     vrrp::Received r{d.advert, from.address, 255, true, d.form};
     execute(i, to.instance.receive(r, now_));
   }
@@ -91,13 +100,16 @@ void Segment::run_until(TimePoint t) {
     std::optional<TimePoint> next;
     std::size_t who = 0;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      if (!nodes_[i]->alive) continue;
+      if (!nodes_[i]->alive)
+        continue;
       auto d = nodes_[i]->instance.next_deadline();
-      if (d && (!next || *d < *next)) next = d, who = i;
+      if (d && (!next || *d < *next))
+        next = d, who = i;
     }
     bool packet_first = !wire_.empty() && (!next || wire_.top().at <= *next);
     TimePoint at = packet_first ? wire_.top().at : (next ? *next : t);
-    if (at > t) break;
+    if (at > t)
+      break;
     now_ = at;
     if (packet_first) {
       Packet p = wire_.top();
@@ -113,14 +125,16 @@ void Segment::run_until(TimePoint t) {
 std::vector<Node*> Segment::masters() {
   std::vector<Node*> out;
   for (auto& n : nodes_)
-    if (n->alive && n->instance.state() == vrrp::State::master) out.push_back(n.get());
+    if (n->alive && n->instance.state() == vrrp::State::master)
+      out.push_back(n.get());
   return out;
 }
 
 std::optional<TimePoint> Segment::last_advert_before(TimePoint t) const {
   std::optional<TimePoint> last;
   for (const auto& [at, who] : advert_log_)
-    if (at <= t) last = at;
+    if (at <= t)
+      last = at;
   return last;
 }
 

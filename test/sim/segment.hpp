@@ -21,8 +21,8 @@ struct Node {
   std::string name;
   core::IpAddress address;
   vrrp::Instance instance;
-  int partition = 0;   ///< nodes only hear nodes of the same partition
-  bool alive = true;   ///< a crashed node neither sends nor receives
+  int partition = 0; ///< nodes only hear nodes of the same partition
+  bool alive = true; ///< a crashed node neither sends nor receives
   std::vector<std::pair<TimePoint, vrrp::Transition>> transitions;
   std::vector<TimePoint> adverts_sent;
   std::vector<TimePoint> garps_sent;

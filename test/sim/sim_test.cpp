@@ -177,7 +177,8 @@ TEST_CASE("with 20% loss and latency the pair still settles on one master") {
   int both_master = 0;
   for (int k = 0; k < 600; ++k) { // one minute in 100 ms steps
     seg.run_for(100ms);
-    if (seg.masters().size() != 1) ++both_master;
+    if (seg.masters().size() != 1)
+      ++both_master;
   }
   // Losing three adverts in a row (0.8%) briefly makes two masters; it must resolve at once.
   CHECK(both_master < 30);

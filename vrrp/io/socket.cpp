@@ -30,7 +30,8 @@ constexpr int traffic_class = 0xc0;
 }
 
 void setopt(int fd, int level, int name, int value, const char* what) {
-  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) fail(what);
+  if (::setsockopt(fd, level, name, &value, sizeof value) != 0)
+    fail(what);
 }
 
 } // namespace
@@ -46,12 +47,13 @@ VrrpSocket::VrrpSocket(asio::io_context& ctx, spdlog::logger& log, int ifindex,
     : log_(log), ifindex_(ifindex), ifname_(ifname), family_(family),
       alive_(std::make_shared<bool>(true)) {
   bool v4 = family == core::Family::inet;
-  int fd = ::socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ip_proto_vrrp);
-  if (fd < 0) fail("VRRP raw socket on " + ifname);
+  int fd =
+      ::socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, ip_proto_vrrp);
+  if (fd < 0)
+    fail("VRRP raw socket on " + ifname);
   try {
-    if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(),
-                     socklen_t(ifname.size())) != 0)
+    if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(), socklen_t(ifname.size())) !=
+        0)
       fail("SO_BINDTODEVICE " + ifname);
     setopt(fd, SOL_SOCKET, SO_RCVBUF, 1 << 18, "SO_RCVBUF");
     if (v4) {
@@ -90,14 +92,14 @@ VrrpSocket::~VrrpSocket() {
 }
 
 void VrrpSocket::join(const core::IpAddress& group) {
-  if (std::find(joined_.begin(), joined_.end(), group) != joined_.end()) return;
+  if (std::find(joined_.begin(), joined_.end(), group) != joined_.end())
+    return;
   int fd = impl_->sd.native_handle();
   if (family_ == core::Family::inet) {
     ip_mreqn mr{};
     std::memcpy(&mr.imr_multiaddr, group.data(), 4);
     mr.imr_ifindex = ifindex_;
-    if (::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) != 0 &&
-        errno != EADDRINUSE)
+    if (::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) != 0 && errno != EADDRINUSE)
       fail("join " + group.to_string() + " on " + ifname_);
   } else {
     ipv6_mreq mr{};
@@ -118,9 +120,11 @@ void VrrpSocket::start(std::function<void(const Packet&)> on_packet) {
 void VrrpSocket::arm() {
   impl_->sd.async_wait(asio::posix::stream_descriptor::wait_read,
                        [this, alive = alive_](const boost::system::error_code& ec) {
-                         if (!*alive || ec) return;
+                         if (!*alive || ec)
+                           return;
                          on_readable();
-                         if (*alive) arm();
+                         if (*alive)
+                           arm();
                        });
 }
 
@@ -139,7 +143,8 @@ void VrrpSocket::on_readable() {
     msg.msg_controllen = control.size();
     ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return; // EAGAIN: drained (other errors: the next readiness tells us again)
     }
     ++received_;
@@ -167,7 +172,8 @@ void VrrpSocket::on_readable() {
       bool have_dst = false;
       bool have_hops = false;
       for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != IPPROTO_IPV6) continue;
+        if (c->cmsg_level != IPPROTO_IPV6)
+          continue;
         if (c->cmsg_type == IPV6_PKTINFO) {
           in6_pktinfo info;
           std::memcpy(&info, CMSG_DATA(c), sizeof info);
@@ -188,7 +194,8 @@ void VrrpSocket::on_readable() {
     }
     auto alive = alive_;
     on_packet_(p);
-    if (!*alive) return;
+    if (!*alive)
+      return;
   }
 }
 
@@ -226,7 +233,8 @@ bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddre
   } else {
     to6.sin6_family = AF_INET6;
     std::memcpy(&to6.sin6_addr, dst.data(), 16);
-    if (dst.is_link_local() || dst.is_multicast()) to6.sin6_scope_id = unsigned(ifindex_);
+    if (dst.is_link_local() || dst.is_multicast())
+      to6.sin6_scope_id = unsigned(ifindex_);
     msg.msg_name = &to6;
     msg.msg_namelen = sizeof to6;
     msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int));

@@ -7,8 +7,19 @@ using vigil::core::Json;
 
 TEST_CASE("compact JSON") {
   Json j;
-  j.begin_object().key("a").value(1).key("b").begin_array().value("x\"y").value(true).null()
-      .end_array().key("c").begin_object().end_object().end_object();
+  j.begin_object()
+      .key("a")
+      .value(1)
+      .key("b")
+      .begin_array()
+      .value("x\"y")
+      .value(true)
+      .null()
+      .end_array()
+      .key("c")
+      .begin_object()
+      .end_object()
+      .end_object();
   CHECK(j.str() == R"({"a":1,"b":["x\"y",true,null],"c":{}})");
 }
 

@@ -50,7 +50,8 @@ TEST_CASE("golden configurations") {
   bool update = std::getenv("VIGIL_GOLDEN_UPDATE") != nullptr;
   std::vector<fs::path> confs;
   for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".conf") confs.push_back(e.path().filename());
+    if (e.path().extension() == ".conf")
+      confs.push_back(e.path().filename());
   std::sort(confs.begin(), confs.end());
   REQUIRE(confs.size() >= 20);
 
@@ -64,9 +65,8 @@ TEST_CASE("golden configurations") {
       o.config_id = "testhost";
       o.hostname = "testhost";
       auto r = vigil::grammar::load_file(name.string(), o);
-      std::string diag = r.diagnostics.items().empty()
-                             ? std::string()
-                             : vigil::core::render_all(r.diagnostics);
+      std::string diag =
+          r.diagnostics.items().empty() ? std::string() : vigil::core::render_all(r.diagnostics);
       std::string json = r.config ? vigil::core::config::to_json(*r.config) : std::string();
       fs::path stem = name.stem();
       compare(stem.string() + ".diag", diag, update);
@@ -74,7 +74,8 @@ TEST_CASE("golden configurations") {
       // A file named err_* must fail to load; any other must load.
       bool expect_error = name.string().rfind("err_", 0) == 0;
       CHECK(r.diagnostics.has_errors() == expect_error);
-      if (expect_error) ++error_cases;
+      if (expect_error)
+        ++error_cases;
     }
   }
   fs::current_path(cwd);
@@ -84,7 +85,8 @@ TEST_CASE("the golden corpus covers at least 40 distinct error cases") {
   std::size_t n = 0;
   for (const auto& e : fs::directory_iterator(golden_dir())) {
     auto f = e.path().filename().string();
-    if (f.rfind("err_", 0) == 0 && e.path().extension() == ".conf") ++n;
+    if (f.rfind("err_", 0) == 0 && e.path().extension() == ".conf")
+      ++n;
   }
   CHECK(n >= 40);
 }

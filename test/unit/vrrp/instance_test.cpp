@@ -12,7 +12,9 @@ using vrrp::State;
 
 namespace {
 
-core::IpAddress ip(const char* s) { return *core::IpAddress::parse(s); }
+core::IpAddress ip(const char* s) {
+  return *core::IpAddress::parse(s);
+}
 
 const core::TimePoint t0{std::chrono::seconds(1000)};
 
@@ -39,8 +41,8 @@ vrrp::Received advert(const vrrp::Settings& s, std::uint8_t prio, const char* fr
   r.advert.version = s.version;
   r.advert.vrid = s.vrid;
   r.advert.priority = prio;
-  r.advert.interval = s.version == 2 ? std::uint16_t(s.advert_int / 1s)
-                                     : std::uint16_t(s.advert_int / 10ms);
+  r.advert.interval =
+      s.version == 2 ? std::uint16_t(s.advert_int / 1s) : std::uint16_t(s.advert_int / 10ms);
   r.advert.auth = s.auth;
   r.advert.auth_data = s.auth_data;
   r.advert.addresses = s.vips;
@@ -50,13 +52,15 @@ vrrp::Received advert(const vrrp::Settings& s, std::uint8_t prio, const char* fr
 
 template <class T> std::size_t count(const Effects& fx) {
   std::size_t n = 0;
-  for (const auto& e : fx) n += std::holds_alternative<T>(e) ? 1 : 0;
+  for (const auto& e : fx)
+    n += std::holds_alternative<T>(e) ? 1 : 0;
   return n;
 }
 
 template <class T> const T* first(const Effects& fx) {
   for (const auto& e : fx)
-    if (auto p = std::get_if<T>(&e)) return p;
+    if (auto p = std::get_if<T>(&e))
+      return p;
   return nullptr;
 }
 
@@ -156,11 +160,11 @@ TEST_CASE("Backup: preempt_delay delays startup and taking over from a lower mas
   s.preempt_delay = 2s;
   Instance i = started(s);
   CHECK(*i.next_deadline() == t0 + 5609375us);
-  i.receive(advert(i.settings(), 200), t0 + 1s);   // a higher master: normal timer
+  i.receive(advert(i.settings(), 200), t0 + 1s); // a higher master: normal timer
   CHECK(*i.next_deadline() == t0 + 1s + 3609375us);
-  i.receive(advert(i.settings(), 50), t0 + 2s);    // its priority dropped below ours
+  i.receive(advert(i.settings(), 50), t0 + 2s); // its priority dropped below ours
   CHECK(*i.next_deadline() == t0 + 2s + 5609375us);
-  i.receive(advert(i.settings(), 50), t0 + 3s);    // further lower adverts change nothing
+  i.receive(advert(i.settings(), 50), t0 + 3s); // further lower adverts change nothing
   CHECK(*i.next_deadline() == t0 + 2s + 5609375us);
 }
 

@@ -11,7 +11,9 @@ using vrrp::Drop;
 
 namespace {
 
-core::IpAddress ip(const char* s) { return *core::IpAddress::parse(s); }
+core::IpAddress ip(const char* s) {
+  return *core::IpAddress::parse(s);
+}
 
 // vrrp_instance: version 2, vrid 51, priority 100, advert_int 1, auth PASS "secret",
 // VIPs 10.99.0.100 and 10.99.0.101; from 10.99.0.1 to 224.0.0.18.
@@ -130,7 +132,8 @@ TEST_CASE("round trips") {
     a.vrid = 200;
     a.priority = 254;
     a.interval = version == 2 ? 3 : 4095;
-    for (int i = 0; i < 20; ++i) a.addresses.push_back(core::IpAddress::v4(0x0a000000u + unsigned(i)));
+    for (int i = 0; i < 20; ++i)
+      a.addresses.push_back(core::IpAddress::v4(0x0a000000u + unsigned(i)));
     auto bytes = vrrp::encode(a, ip("192.0.2.1"), ip("192.0.2.2"));
     auto d = vrrp::decode(bytes, ip("192.0.2.1"), ip("192.0.2.2"));
     REQUIRE(d.drop == Drop::none);

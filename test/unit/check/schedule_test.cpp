@@ -1,0 +1,69 @@
+#include <catch2/catch.hpp>
+
+#include "check/schedule.hpp"
+
+using namespace vigil;
+using namespace std::chrono_literals;
+using check::Health;
+using check::Schedule;
+
+namespace {
+const core::TimePoint t0{std::chrono::seconds(500)};
+core::config::Checker tcp(std::uint32_t retry = 1) {
+  core::config::Checker c;
+  c.delay_loop = 10s;
+  c.delay_before_retry = 2s;
+  c.retry = retry;
+  return c;
+}
+} // namespace
+
+TEST_CASE("the first check waits a random part of the warmup window") {
+  Schedule s(tcp(), t0, 0.5);
+  CHECK(s.next_check() == t0 + 5s);
+  auto c = tcp();
+  c.warmup = 0s;
+  CHECK(Schedule(c, t0, 0.9).next_check() == t0);
+  c.warmup = 4s;
+  CHECK(Schedule(c, t0, 0.25).next_check() == t0 + 1s);
+}
+
+TEST_CASE("a failure is retried before the server goes down") {
+  Schedule s(tcp(2), t0, 0);
+  CHECK(s.health() == Health::up);
+  CHECK(!s.report(false, t0));
+  CHECK(s.next_check() == t0 + 2s);
+  CHECK(!s.report(false, t0 + 2s));
+  auto v = s.report(false, t0 + 4s);
+  REQUIRE(v);
+  CHECK(v->health == Health::down);
+  CHECK(v->failed_attempts == 3);
+  CHECK(s.next_check() == t0 + 14s);
+  // While down, checks run every delay_loop; one success brings it back.
+  CHECK(!s.report(false, t0 + 14s));
+  CHECK(s.next_check() == t0 + 24s);
+  v = s.report(true, t0 + 24s);
+  REQUIRE(v);
+  CHECK(v->health == Health::up);
+}
+
+TEST_CASE("a success between retries keeps the server up and resets the retries") {
+  Schedule s(tcp(1), t0, 0);
+  s.report(false, t0);
+  CHECK(s.retries_used() == 1);
+  CHECK(!s.report(true, t0 + 2s));
+  CHECK(s.retries_used() == 0);
+  CHECK(s.health() == Health::up);
+  CHECK(s.next_check() == t0 + 12s);
+}
+
+TEST_CASE("alpha: down until the first success; retry 0 fails at once") {
+  auto c = tcp(0);
+  c.alpha = true;
+  Schedule s(c, t0, 0);
+  CHECK(s.health() == Health::down);
+  REQUIRE(s.report(true, t0));
+  auto v = s.report(false, t0 + 10s);
+  REQUIRE(v);
+  CHECK(v->failed_attempts == 1);
+}
