@@ -50,6 +50,8 @@ std::string_view to_string(Reason r) {
     return "fault cleared";
   case Reason::shutdown:
     return "shutdown";
+  case Reason::sync_group:
+    return "sync group";
   }
   return "?";
 }
@@ -414,6 +416,16 @@ Effects Instance::set_fault(FaultKind kind, bool active, TimePoint now) {
     else
       become_backup(fx, now, Reason::fault_cleared);
   }
+  return fx;
+}
+
+Effects Instance::sync_to(State target, TimePoint now) {
+  Effects fx;
+  if (state_ == target || state_ == State::init || state_ == State::fault) return fx;
+  if (target == State::master)
+    become_master(fx, now, Reason::sync_group);
+  else if (target == State::backup)
+    become_backup(fx, now, Reason::sync_group);
   return fx;
 }
 

@@ -34,11 +34,12 @@ enum class Reason : std::uint8_t {
   fault,             ///< a fault condition started
   fault_cleared,
   shutdown,
+  sync_group, ///< another member of the vrrp_sync_group changed state
 };
 std::string_view to_string(Reason r);
 
 /// Conditions that keep an instance in FAULT (any one of them).
-enum class FaultKind : std::uint8_t { link_down, no_source_address, tracker };
+enum class FaultKind : std::uint8_t { link_down, no_source_address, tracker, sync_group };
 
 /// Everything the state machine needs, resolved from the configuration.
 struct Settings {
@@ -140,6 +141,9 @@ public:
   void set_primary_address(std::optional<core::IpAddress> a) { primary_ = a; }
   /// Changes the effective priority (trackers); an owner (255) never changes.
   Effects set_priority(std::uint8_t effective, TimePoint now);
+  /// vrrp_sync_group: follow another member into MASTER or BACKUP (FAULT goes through
+  /// set_fault(FaultKind::sync_group)). Does nothing from INIT or FAULT, or when already there.
+  Effects sync_to(State target, TimePoint now);
 
   std::optional<TimePoint> next_deadline() const;
 
@@ -156,6 +160,7 @@ public:
   Duration skew_time() const;
   Duration master_down_interval() const;
   bool faulted() const { return faults_ != 0; }
+  bool has_fault(FaultKind k) const { return faults_ & (1u << unsigned(k)); }
   /// Counts a drop decided outside the instance (the driver's part of the ladder).
   void count_drop(Drop d) { ++counters_.drops[std::size_t(d)]; }
 
