@@ -61,6 +61,7 @@ public:
     ifs_.on_address = [this](const core::io::Address& a, bool removed) {
       address_changed(a, removed);
     };
+    set_statics(*config, true);
     start_instances(config->vrrp_instances);
   }
 
@@ -85,6 +86,20 @@ public:
       stop_runner(*r);
     }
     runners_ = std::move(kept);
+    // Statics: remove what the new configuration no longer has, then (re)apply the rest.
+    core::config::Config gone;
+    auto missing = [](const auto& list, const auto& item) {
+      return std::find(list.begin(), list.end(), item) == list.end();
+    };
+    for (const auto& a : config_->static_ipaddress)
+      if (missing(next->static_ipaddress, a)) gone.static_ipaddress.push_back(a);
+    for (const auto& r : config_->static_routes)
+      if (missing(next->static_routes, r)) gone.static_routes.push_back(r);
+    for (const auto& r : config_->static_rules)
+      if (missing(next->static_rules, r)) gone.static_rules.push_back(r);
+    gone.global_defs.default_interface = config_->global_defs.default_interface;
+    set_statics(gone, false);
+    set_statics(*next, true);
     config_ = next;
     start_instances(added);
   }
@@ -93,6 +108,7 @@ public:
     stopping_ = true;
     for (auto& r : runners_)
       stop_runner(*r);
+    if (config_) set_statics(*config_, false);
     // Wait for the kernel to confirm the address removals (the caller bounds this).
     asio::steady_timer t(ctx_);
     while (ifs_.command().pending() > 0) {
@@ -122,6 +138,22 @@ public:
 
 private:
   // --- lifecycle -------------------------------------------------------------------------------
+
+  /// static_ipaddress, static_routes and static_rules: on the host while vigild runs.
+  void set_statics(const core::config::Config& c, bool add) {
+    if (!add) apply_routes_rules("static", c.static_routes, c.static_rules, false);
+    for (const auto& a : c.static_ipaddress) {
+      std::string dev = a.dev.value_or(c.global_defs.default_interface);
+      const auto* l = ifs_.find(dev);
+      if (!l) {
+        log_.error("static address {}: interface {} does not exist", a.address.to_string(), dev);
+        continue;
+      }
+      netlink_change("static", add, "address " + a.address.to_string(),
+                     core::io::address_request(add, l->index, a));
+    }
+    if (add) apply_routes_rules("static", c.static_routes, c.static_rules, true);
+  }
 
   void start_instances(const std::vector<VrrpInstance>& configs) {
     all_vips_.clear();
@@ -462,8 +494,11 @@ private:
     visit(r.cfg.virtual_ipaddress_excluded);
   }
 
+  /// VIPs, then virtual routes, then virtual rules when adding; the reverse when removing
+  /// (a route may use a VIP as its source, so the address must exist first).
   void set_vips(Runner& r, bool add) {
     r.vips_present = add;
+    if (!add) apply_routes_rules(r.name(), r.cfg.virtual_routes, r.cfg.virtual_rules, false);
     for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
       if (ifindex == 0) {
         log_.error("({}) cannot {} {}: interface {} does not exist", r.name(),
@@ -473,20 +508,60 @@ private:
       }
       vip_request(r, add, spec, ifindex);
     });
+    if (add) apply_routes_rules(r.name(), r.cfg.virtual_routes, r.cfg.virtual_rules, true);
   }
 
   void vip_request(Runner& r, bool add, const core::config::AddressSpec& spec, int ifindex) {
-    std::string what = spec.address.to_string();
-    std::string name = r.name();
-    ifs_.command().request(core::io::address_request(add, ifindex, spec), {},
-                           [this, add, what, name, ifindex](const core::io::NetlinkError* e) {
-                             if (!e)
+    netlink_change("(" + r.name() + ")", add, "address " + spec.address.to_string(),
+                   core::io::address_request(add, ifindex, spec));
+  }
+
+  void apply_routes_rules(const std::string& who, const std::vector<core::config::RouteSpec>& routes,
+                          const std::vector<core::config::RuleSpec>& rules, bool add) {
+    auto do_routes = [&] {
+      for (const auto& rt : routes) {
+        int oif = 0;
+        if (rt.dev) {
+          const auto* l = ifs_.find(*rt.dev);
+          if (!l) {
+            log_.error("{} cannot {} route {}: interface {} does not exist", who,
+                       add ? "add" : "remove", rt.to.to_string(), *rt.dev);
+            continue;
+          }
+          oif = l->index;
+        }
+        netlink_change(who, add, "route " + rt.to.to_string(),
+                       core::io::route_request(add, rt, oif));
+      }
+    };
+    auto do_rules = [&] {
+      for (const auto& ru : rules)
+        netlink_change(who, add,
+                       "rule" + (ru.preference ? " " + std::to_string(*ru.preference) : std::string()),
+                       core::io::rule_request(add, ru));
+    };
+    if (add) {
+      do_routes();
+      do_rules();
+    } else {
+      do_rules();
+      do_routes();
+    }
+  }
+
+  /// Sends an rtnetlink change; the kernel's refusal is logged with its reason. Removing
+  /// something that is already gone is not an error.
+  void netlink_change(const std::string& who, bool add, std::string what,
+                      std::vector<std::uint8_t> msg) {
+    ifs_.command().request(std::move(msg), {},
+                           [this, who, add, what = std::move(what)](const core::io::NetlinkError* e) {
+                             if (!e) return;
+                             if (!add && (e->code == EADDRNOTAVAIL || e->code == ENODEV ||
+                                          e->code == ESRCH || e->code == ENOENT))
                                return;
-                             // Removing an address that is already gone is fine.
-                             if (!add && (e->code == EADDRNOTAVAIL || e->code == ENODEV))
-                               return;
-                             log_.error("({}) cannot {} {} on ifindex {}: {}", name,
-                                        add ? "add" : "remove", what, ifindex, e->message);
+                             if (add && e->code == EEXIST) return; // already there (a rule)
+                             log_.error("{} cannot {} {}: {}", who, add ? "add" : "remove", what,
+                                        e->message);
                            });
   }
 

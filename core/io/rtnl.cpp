@@ -1,6 +1,7 @@
 #include "core/io/rtnl.hpp"
 
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <net/if.h> // not <linux/if.h>: Asio includes the glibc one and they conflict
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -175,6 +176,122 @@ std::vector<std::uint8_t> address_request(bool add, int ifindex, const config::A
     ci.ifa_valid = 0xffffffffu;
     m.put(IFA_CACHEINFO, &ci, sizeof ci);
   }
+  return m.take();
+}
+
+std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec, int oif) {
+  std::uint16_t flags = 0;
+  if (add) flags = NLM_F_CREATE | (spec.append ? NLM_F_APPEND : NLM_F_REPLACE);
+  Message m(add ? RTM_NEWROUTE : RTM_DELROUTE, flags);
+  auto* rt = m.extra<rtmsg>();
+  const IpAddress& dst = spec.to.address;
+  rt->rtm_family = dst.is_v4() ? AF_INET : AF_INET6;
+  rt->rtm_dst_len = spec.to.length;
+  rt->rtm_tos = spec.tos.value_or(0);
+  rt->rtm_table = spec.table < 256 ? std::uint8_t(spec.table) : std::uint8_t(RT_TABLE_UNSPEC);
+  rt->rtm_protocol = spec.protocol.value_or(RTPROT_BOOT);
+  switch (spec.type) {
+  case config::RouteType::unicast:
+    rt->rtm_type = RTN_UNICAST;
+    break;
+  case config::RouteType::blackhole:
+    rt->rtm_type = RTN_BLACKHOLE;
+    break;
+  case config::RouteType::unreachable:
+    rt->rtm_type = RTN_UNREACHABLE;
+    break;
+  case config::RouteType::prohibit:
+    rt->rtm_type = RTN_PROHIBIT;
+    break;
+  case config::RouteType::throw_:
+    rt->rtm_type = RTN_THROW;
+    break;
+  }
+  // Like `ip route`: a device route without a gateway is link scope, others universe.
+  if (spec.scope)
+    rt->rtm_scope = scope_value(*spec.scope);
+  else
+    rt->rtm_scope = (spec.type == config::RouteType::unicast && !spec.via && oif != 0)
+                        ? RT_SCOPE_LINK
+                        : RT_SCOPE_UNIVERSE;
+  if (spec.onlink) rt->rtm_flags |= RTNH_F_ONLINK;
+  if (spec.to.length > 0 || !dst.is_unspecified()) m.put(RTA_DST, dst.data(), dst.size());
+  if (spec.table >= 256) m.put_u32(RTA_TABLE, spec.table);
+  if (!add) return m.take(); // the key fields identify the route
+  if (spec.src) m.put(RTA_PREFSRC, spec.src->data(), spec.src->size());
+  if (spec.via) m.put(RTA_GATEWAY, spec.via->data(), spec.via->size());
+  if (oif != 0) m.put_u32(RTA_OIF, std::uint32_t(oif));
+  if (spec.metric) m.put_u32(RTA_PRIORITY, *spec.metric);
+  if (spec.mtu || spec.advmss || spec.hoplimit || spec.initcwnd || spec.initrwnd) {
+    void* nest = m.begin_nest(RTA_METRICS);
+    if (spec.mtu) m.put_u32(RTAX_MTU, *spec.mtu);
+    if (spec.advmss) m.put_u32(RTAX_ADVMSS, *spec.advmss);
+    if (spec.hoplimit) m.put_u32(RTAX_HOPLIMIT, *spec.hoplimit);
+    if (spec.initcwnd) m.put_u32(RTAX_INITCWND, *spec.initcwnd);
+    if (spec.initrwnd) m.put_u32(RTAX_INITRWND, *spec.initrwnd);
+    m.end_nest(nest);
+  }
+  return m.take();
+}
+
+std::vector<std::uint8_t> rule_request(bool add, const config::RuleSpec& spec) {
+  Message m(add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  auto* fr = m.extra<fib_rule_hdr>();
+  fr->family = spec.family == Family::inet ? AF_INET : AF_INET6;
+  fr->tos = spec.tos.value_or(0);
+  switch (spec.action) {
+  case config::RuleAction::lookup:
+    fr->action = FR_ACT_TO_TBL;
+    break;
+  case config::RuleAction::goto_:
+    fr->action = FR_ACT_GOTO;
+    break;
+  case config::RuleAction::nop:
+    fr->action = FR_ACT_NOP;
+    break;
+  case config::RuleAction::blackhole:
+    fr->action = FR_ACT_BLACKHOLE;
+    break;
+  case config::RuleAction::unreachable:
+    fr->action = FR_ACT_UNREACHABLE;
+    break;
+  case config::RuleAction::prohibit:
+    fr->action = FR_ACT_PROHIBIT;
+    break;
+  }
+  if (spec.l3mdev) {
+    fr->action = FR_ACT_TO_TBL;
+    m.put_u8(FRA_L3MDEV, 1);
+  }
+  if (spec.action == config::RuleAction::lookup && !spec.l3mdev) {
+    fr->table = spec.table < 256 ? std::uint8_t(spec.table) : std::uint8_t(RT_TABLE_UNSPEC);
+    m.put_u32(FRA_TABLE, spec.table);
+  }
+  if (spec.from) {
+    fr->src_len = spec.from->length;
+    m.put(FRA_SRC, spec.from->address.data(), spec.from->address.size());
+  }
+  if (spec.to) {
+    fr->dst_len = spec.to->length;
+    m.put(FRA_DST, spec.to->address.data(), spec.to->address.size());
+  }
+  if (spec.preference) m.put_u32(FRA_PRIORITY, *spec.preference);
+  if (spec.iif) m.put_strz(FRA_IIFNAME, *spec.iif);
+  if (spec.oif) m.put_strz(FRA_OIFNAME, *spec.oif);
+  if (spec.fwmark) m.put_u32(FRA_FWMARK, *spec.fwmark);
+  if (spec.fwmask) m.put_u32(FRA_FWMASK, *spec.fwmask);
+  if (spec.action == config::RuleAction::goto_) m.put_u32(FRA_GOTO, spec.goto_target);
+  if (spec.protocol) m.put_u8(FRA_PROTOCOL, *spec.protocol);
+  if (spec.ip_proto) m.put_u8(FRA_IP_PROTO, *spec.ip_proto);
+  if (spec.sport) {
+    fib_rule_port_range r{spec.sport->start, spec.sport->end};
+    m.put(FRA_SPORT_RANGE, &r, sizeof r);
+  }
+  if (spec.dport) {
+    fib_rule_port_range r{spec.dport->start, spec.dport->end};
+    m.put(FRA_DPORT_RANGE, &r, sizeof r);
+  }
+  if (spec.suppress_prefixlength) m.put_u32(FRA_SUPPRESS_PREFIXLEN, *spec.suppress_prefixlength);
   return m.take();
 }
 

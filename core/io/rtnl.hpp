@@ -50,4 +50,11 @@ std::vector<std::uint8_t> dump_addresses_request();
 /// interface `ifindex`. IPv6 addresses get IFA_F_NODAD so they are usable at once.
 std::vector<std::uint8_t> address_request(bool add, int ifindex, const config::AddressSpec& spec);
 
+/// RTM_NEWROUTE (add) or RTM_DELROUTE for `spec`; `oif` is the resolved `dev` (0: none).
+/// Adding replaces an existing identical route (idempotent) unless `append` is set.
+std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec, int oif);
+
+/// RTM_NEWRULE (add) or RTM_DELRULE for `spec`.
+std::vector<std::uint8_t> rule_request(bool add, const config::RuleSpec& spec);
+
 } // namespace vigil::core::io

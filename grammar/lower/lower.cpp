@@ -29,13 +29,13 @@ const Keyword<Top> top_table[] = {
      [](Ctx& c, const Statement& s, Top& t) {
        lines_of(c, s, t.cfg.static_ipaddress, lower_address);
      },
-     Shape::block, Phase::second},
+     Shape::block, Phase::second, true},
     {"static_routes",
      [](Ctx& c, const Statement& s, Top& t) { lines_of(c, s, t.cfg.static_routes, lower_route); },
-     Shape::block, Phase::second},
+     Shape::block, Phase::second, true},
     {"static_rules",
      [](Ctx& c, const Statement& s, Top& t) { lines_of(c, s, t.cfg.static_rules, lower_rule); },
-     Shape::block, Phase::second},
+     Shape::block, Phase::second, true},
     {"track_group",
      [](Ctx& c, const Statement& s, Top& t) {
        if (!c.args(s, 1, 1))

@@ -573,14 +573,14 @@ const Keyword<InstanceDraft> instance_table[] = {
          if (auto r = lower_route(c, line, LineUse::virtual_))
            d.v.virtual_routes.push_back(*r);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"virtual_rules",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        for (const Statement& line : s.children)
          if (auto r = lower_rule(c, line, LineUse::virtual_))
            d.v.virtual_rules.push_back(*r);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"accept",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (c.args(s, 0, 0))
