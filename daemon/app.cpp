@@ -20,6 +20,7 @@
 #include "daemon/config_loader.hpp"
 #include "core/json.hpp"
 #include "core/io/interfaces.hpp"
+#include "daemon/process.hpp"
 #include "daemon/subsystem.hpp"
 #include "daemon/vrrp_subsystem.hpp"
 
@@ -73,7 +74,8 @@ public:
       logs_.daemon->critical("cannot open rtnetlink: {}", e.what());
       return 1;
     }
-    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_));
+    runner_ = std::make_unique<ProcessRunner>(ctx_, *logs_.daemon);
+    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_));
     spawn(startup(), "startup");
     ctx_.run();
     if (options_.pid_file)
@@ -207,6 +209,7 @@ private:
   asio::signal_set signals_{ctx_};
   core::config::ConfigPtr config_;
   std::unique_ptr<core::io::Interfaces> interfaces_;
+  std::unique_ptr<ProcessRunner> runner_;
   std::vector<std::unique_ptr<Subsystem>> subsystems_;
   std::chrono::steady_clock::time_point started_{};
   std::size_t reloads_ok_ = 0;

@@ -15,7 +15,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/io/file_watch.hpp"
 #include "core/io/interfaces.hpp"
+#include "daemon/process.hpp"
+#include "daemon/trackers.hpp"
 #include "core/json.hpp"
 #include "vrrp/announce.hpp"
 #include "vrrp/instance.hpp"
@@ -44,14 +47,21 @@ struct Runner {
   std::optional<core::IpAddress> source; ///< advert source: src_ip or the interface primary
   bool vips_present = false;
   bool stopped = false;
+  std::vector<std::string> track_faults; ///< the trackers' current fault reasons
   std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> drops_logged{};
   const std::string& name() const { return cfg.name; }
 };
 
 class VrrpSubsystem final : public Subsystem {
 public:
-  VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs)
-      : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), announcer_(ctx, *logs.vrrp) {}
+  VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs,
+                ProcessRunner& runner)
+      : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner),
+        announcer_(ctx, *logs.vrrp), files_(ctx),
+        trackers_(ctx, *logs.vrrp, ifs, files_, runner,
+                  [this](const core::config::Command& c) { return script_identity(c); }) {
+    trackers_.on_change = [this] { reevaluate_all(); };
+  }
 
   std::string_view name() const override { return "vrrp"; }
 
@@ -62,7 +72,9 @@ public:
       address_changed(a, removed);
     };
     set_statics(*config, true);
+    trackers_.configure(*config);
     start_instances(config->vrrp_instances);
+    reevaluate_all();
   }
 
   void reload(const core::config::ConfigPtr& next) override {
@@ -92,23 +104,30 @@ public:
       return std::find(list.begin(), list.end(), item) == list.end();
     };
     for (const auto& a : config_->static_ipaddress)
-      if (missing(next->static_ipaddress, a)) gone.static_ipaddress.push_back(a);
+      if (missing(next->static_ipaddress, a))
+        gone.static_ipaddress.push_back(a);
     for (const auto& r : config_->static_routes)
-      if (missing(next->static_routes, r)) gone.static_routes.push_back(r);
+      if (missing(next->static_routes, r))
+        gone.static_routes.push_back(r);
     for (const auto& r : config_->static_rules)
-      if (missing(next->static_rules, r)) gone.static_rules.push_back(r);
+      if (missing(next->static_rules, r))
+        gone.static_rules.push_back(r);
     gone.global_defs.default_interface = config_->global_defs.default_interface;
     set_statics(gone, false);
     set_statics(*next, true);
     config_ = next;
+    trackers_.configure(*next);
     start_instances(added);
+    reevaluate_all();
   }
 
   asio::awaitable<void> stop() override {
     stopping_ = true;
+    trackers_.stop();
     for (auto& r : runners_)
       stop_runner(*r);
-    if (config_) set_statics(*config_, false);
+    if (config_)
+      set_statics(*config_, false);
     // Wait for the kernel to confirm the address removals (the caller bounds this).
     asio::steady_timer t(ctx_);
     while (ifs_.command().pending() > 0) {
@@ -141,7 +160,8 @@ private:
 
   /// static_ipaddress, static_routes and static_rules: on the host while vigild runs.
   void set_statics(const core::config::Config& c, bool add) {
-    if (!add) apply_routes_rules("static", c.static_routes, c.static_rules, false);
+    if (!add)
+      apply_routes_rules("static", c.static_routes, c.static_rules, false);
     for (const auto& a : c.static_ipaddress) {
       std::string dev = a.dev.value_or(c.global_defs.default_interface);
       const auto* l = ifs_.find(dev);
@@ -152,7 +172,8 @@ private:
       netlink_change("static", add, "address " + a.address.to_string(),
                      core::io::address_request(add, l->index, a));
     }
-    if (add) apply_routes_rules("static", c.static_routes, c.static_rules, true);
+    if (add)
+      apply_routes_rules("static", c.static_routes, c.static_rules, true);
   }
 
   void start_instances(const std::vector<VrrpInstance>& configs) {
@@ -314,6 +335,52 @@ private:
                                now));
   }
 
+  /// The identity a script runs as: its own `user`, else global_defs script_user, else
+  /// keepalived_script when that account exists, else root (vigild's own identity).
+  std::optional<RunAs> script_identity(const core::config::Command& c) {
+    std::string why;
+    const auto& g = config_->global_defs;
+    const auto& who = c.run_as ? c.run_as : g.script_user;
+    if (who) {
+      auto as = resolve_user(who->user, who->group, why);
+      if (!as)
+        log_.error("script {}: {}; it runs as root instead", c.text, why);
+      return as;
+    }
+    auto as = resolve_user("keepalived_script", std::nullopt, why);
+    return as; // nullopt: root
+  }
+
+  /// Re-applies every instance's trackers (fault and effective priority).
+  void reevaluate_all() {
+    for (auto& rp : runners_)
+      if (!rp->stopped)
+        reevaluate(*rp);
+  }
+
+  const core::config::SyncGroup* group_of(const Runner& r) const {
+    if (!r.cfg.sync_group)
+      return nullptr;
+    for (const auto& g : config_->sync_groups)
+      if (g.name == *r.cfg.sync_group)
+        return &g;
+    return nullptr;
+  }
+
+  void reevaluate(Runner& r) {
+    auto now = Clock::now();
+    auto out = trackers_.evaluate(r.cfg, group_of(r));
+    r.track_faults = out.fault_reasons;
+    auto prio = vrrp::effective_priority(r.cfg.priority, out.delta);
+    if (prio != r.fsm.priority()) {
+      log_.info("({}) effective priority {} -> {} (configured {})", r.name(),
+                unsigned(r.fsm.priority()), unsigned(prio), unsigned(r.cfg.priority));
+      execute(r, r.fsm.set_priority(prio, now));
+    }
+    execute(r, r.fsm.set_fault(vrrp::FaultKind::tracker, out.fault, now));
+    rearm(r);
+  }
+
   void link_changed(const core::io::Link& l, bool removed) {
     auto now = Clock::now();
     for (auto& rp : runners_) {
@@ -338,6 +405,7 @@ private:
     if (removed)
       for (auto it = sockets_.begin(); it != sockets_.end();)
         it = it->first.first == l.index ? sockets_.erase(it) : std::next(it);
+    reevaluate_all(); // track_interface
   }
 
   void address_changed(const core::io::Address& a, bool /*removed*/) {
@@ -437,8 +505,45 @@ private:
                      [&](const vrrp::SendGarp& g) { send_garp(r, g.rounds); },
                  },
                  e);
-    if (transition)
+    if (transition) {
       log_transition(r, *transition);
+      if (transition->reason != vrrp::Reason::sync_group)
+        sync_group_follow(r, *transition);
+    }
+  }
+
+  /// vrrp_sync_group: members move together. One member taking over makes the others master,
+  /// one yielding makes them backup, and any member's own fault puts the whole group in FAULT
+  /// until every member is clear.
+  void sync_group_follow(Runner& origin, const vrrp::Transition& t) {
+    const auto* g = group_of(origin);
+    if (!g || syncing_)
+      return;
+    syncing_ = true;
+    auto now = Clock::now();
+    std::vector<Runner*> members;
+    for (auto& rp : runners_)
+      if (!rp->stopped && rp->cfg.sync_group == origin.cfg.sync_group)
+        members.push_back(rp.get());
+    bool group_fault = false;
+    for (Runner* m : members)
+      if (m->fsm.has_fault(vrrp::FaultKind::link_down) ||
+          m->fsm.has_fault(vrrp::FaultKind::no_source_address) ||
+          m->fsm.has_fault(vrrp::FaultKind::tracker))
+        group_fault = true;
+    for (Runner* m : members) {
+      if (m == &origin) {
+        execute(*m, m->fsm.set_fault(vrrp::FaultKind::sync_group, false, now));
+        continue;
+      }
+      execute(*m, m->fsm.set_fault(vrrp::FaultKind::sync_group, group_fault, now));
+      if (!group_fault && t.to == vrrp::State::master)
+        execute(*m, m->fsm.sync_to(vrrp::State::master, now));
+      else if (!group_fault && t.to == vrrp::State::backup && t.from == vrrp::State::master)
+        execute(*m, m->fsm.sync_to(vrrp::State::backup, now));
+      rearm(*m);
+    }
+    syncing_ = false;
   }
 
   void log_transition(Runner& r, const vrrp::Transition& t) {
@@ -448,6 +553,20 @@ private:
     if (t.to == vrrp::State::init) {
       log_.info("({}) Stopped (was {})", r.name(), vrrp::to_string(t.from));
       return;
+    }
+    if (t.to == vrrp::State::fault) {
+      std::vector<std::string> why;
+      if (r.fsm.has_fault(vrrp::FaultKind::link_down))
+        why.push_back("interface " + r.cfg.interface.value_or("?") + " is down or missing");
+      if (r.fsm.has_fault(vrrp::FaultKind::no_source_address))
+        why.push_back("no source address");
+      if (r.fsm.has_fault(vrrp::FaultKind::tracker))
+        why.insert(why.end(), r.track_faults.begin(), r.track_faults.end());
+      if (r.fsm.has_fault(vrrp::FaultKind::sync_group))
+        why.push_back("sync group " + r.cfg.sync_group.value_or("?") + " is in FAULT");
+      detail.clear();
+      for (const auto& w : why)
+        detail += (detail.empty() ? "" : ", ") + w;
     }
     log_.info("({}) Entering {} STATE ({})", r.name(), vrrp::to_string(t.to), detail);
   }
@@ -498,7 +617,8 @@ private:
   /// (a route may use a VIP as its source, so the address must exist first).
   void set_vips(Runner& r, bool add) {
     r.vips_present = add;
-    if (!add) apply_routes_rules(r.name(), r.cfg.virtual_routes, r.cfg.virtual_rules, false);
+    if (!add)
+      apply_routes_rules(r.name(), r.cfg.virtual_routes, r.cfg.virtual_rules, false);
     for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
       if (ifindex == 0) {
         log_.error("({}) cannot {} {}: interface {} does not exist", r.name(),
@@ -508,7 +628,8 @@ private:
       }
       vip_request(r, add, spec, ifindex);
     });
-    if (add) apply_routes_rules(r.name(), r.cfg.virtual_routes, r.cfg.virtual_rules, true);
+    if (add)
+      apply_routes_rules(r.name(), r.cfg.virtual_routes, r.cfg.virtual_rules, true);
   }
 
   void vip_request(Runner& r, bool add, const core::config::AddressSpec& spec, int ifindex) {
@@ -516,7 +637,8 @@ private:
                    core::io::address_request(add, ifindex, spec));
   }
 
-  void apply_routes_rules(const std::string& who, const std::vector<core::config::RouteSpec>& routes,
+  void apply_routes_rules(const std::string& who,
+                          const std::vector<core::config::RouteSpec>& routes,
                           const std::vector<core::config::RuleSpec>& rules, bool add) {
     auto do_routes = [&] {
       for (const auto& rt : routes) {
@@ -537,7 +659,8 @@ private:
     auto do_rules = [&] {
       for (const auto& ru : rules)
         netlink_change(who, add,
-                       "rule" + (ru.preference ? " " + std::to_string(*ru.preference) : std::string()),
+                       "rule" +
+                           (ru.preference ? " " + std::to_string(*ru.preference) : std::string()),
                        core::io::rule_request(add, ru));
     };
     if (add) {
@@ -553,16 +676,18 @@ private:
   /// something that is already gone is not an error.
   void netlink_change(const std::string& who, bool add, std::string what,
                       std::vector<std::uint8_t> msg) {
-    ifs_.command().request(std::move(msg), {},
-                           [this, who, add, what = std::move(what)](const core::io::NetlinkError* e) {
-                             if (!e) return;
-                             if (!add && (e->code == EADDRNOTAVAIL || e->code == ENODEV ||
-                                          e->code == ESRCH || e->code == ENOENT))
-                               return;
-                             if (add && e->code == EEXIST) return; // already there (a rule)
-                             log_.error("{} cannot {} {}: {}", who, add ? "add" : "remove", what,
-                                        e->message);
-                           });
+    ifs_.command().request(
+        std::move(msg), {},
+        [this, who, add, what = std::move(what)](const core::io::NetlinkError* e) {
+          if (!e)
+            return;
+          if (!add && (e->code == EADDRNOTAVAIL || e->code == ENODEV || e->code == ESRCH ||
+                       e->code == ENOENT))
+            return;
+          if (add && e->code == EEXIST)
+            return; // already there (a rule)
+          log_.error("{} cannot {} {}: {}", who, add ? "add" : "remove", what, e->message);
+        });
   }
 
   void send_garp(Runner& r, std::uint32_t rounds) {
@@ -655,7 +780,11 @@ private:
   const Logs& logs_;
   spdlog::logger& log_;
   core::io::Interfaces& ifs_;
+  ProcessRunner& runner_;
   vrrp::io::Announcer announcer_;
+  core::io::FileWatch files_;
+  Trackers trackers_;
+  bool syncing_ = false;
   core::config::ConfigPtr config_;
   std::map<std::pair<int, core::Family>, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;
   std::vector<std::shared_ptr<Runner>> runners_;
@@ -667,8 +796,9 @@ private:
 } // namespace
 
 std::unique_ptr<Subsystem> make_vrrp_subsystem(asio::io_context& ctx, const Logs& logs,
-                                               core::io::Interfaces& interfaces) {
-  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces);
+                                               core::io::Interfaces& interfaces,
+                                               ProcessRunner& runner) {
+  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner);
 }
 
 } // namespace vigil::daemon

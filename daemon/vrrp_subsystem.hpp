@@ -16,7 +16,10 @@ class Interfaces;
 
 namespace vigil::daemon {
 
+class ProcessRunner;
+
 std::unique_ptr<Subsystem> make_vrrp_subsystem(boost::asio::io_context& ctx, const Logs& logs,
-                                               core::io::Interfaces& interfaces);
+                                               core::io::Interfaces& interfaces,
+                                               ProcessRunner& runner);
 
 } // namespace vigil::daemon

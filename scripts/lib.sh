@@ -7,7 +7,7 @@ VIGIL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VIGIL_PACKAGES=(
   g++ meson ninja-build pkg-config
   libboost1.81-dev libmnl-dev libssl-dev libspdlog-dev catch2
-  python3 python3-pytest
+  python3 python3-pytest python3-aiosmtpd
   iproute2 iputils-ping procps util-linux psmisc
   keepalived tcpdump
   clang libclang-rt-14-dev clang-format

@@ -368,8 +368,14 @@ Effects Instance::tick(TimePoint now) {
     become_master(fx, now, why);
   }
   if (state_ == State::master) {
-    if (due(adver_timer_, now))
+    if (due(adver_timer_, now)) {
+      // Keep the cadence: the next advert is due one interval after this one was *due*, not
+      // after the late wake-up that sent it, so wake-up latency does not accumulate.
+      TimePoint next = *adver_timer_ + s_.advert_int;
       send_advert(fx, now, priority_);
+      if (next > now)
+        adver_timer_ = next;
+    }
     if (due(garp_second_burst_, now)) {
       garp_second_burst_.reset();
       fx.push_back(SendGarp{garp_second_rounds_});
@@ -421,7 +427,8 @@ Effects Instance::set_fault(FaultKind kind, bool active, TimePoint now) {
 
 Effects Instance::sync_to(State target, TimePoint now) {
   Effects fx;
-  if (state_ == target || state_ == State::init || state_ == State::fault) return fx;
+  if (state_ == target || state_ == State::init || state_ == State::fault)
+    return fx;
   if (target == State::master)
     become_master(fx, now, Reason::sync_group);
   else if (target == State::backup)

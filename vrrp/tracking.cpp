@@ -13,8 +13,10 @@ void apply_status(TrackOutcome& out, const std::string& what, bool up, int w, bo
     }
     return;
   }
-  if (w > 0 && up) out.delta += reverse ? -w : w;
-  if (w < 0 && !up) out.delta += reverse ? -w : w;
+  if (w > 0 && up)
+    out.delta += reverse ? -w : w;
+  if (w < 0 && !up)
+    out.delta += reverse ? -w : w;
 }
 
 void apply_value(TrackOutcome& out, const std::string& what, long value, int w, bool reverse) {
@@ -36,7 +38,8 @@ void apply_value(TrackOutcome& out, const std::string& what, long value, int w, 
 }
 
 std::uint8_t effective_priority(std::uint8_t base, int delta) {
-  if (base == 255) return 255;
+  if (base == 255)
+    return 255;
   return std::uint8_t(std::clamp(int(base) + delta, 1, 254));
 }
 

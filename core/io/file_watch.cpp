@@ -26,7 +26,8 @@ struct FileWatch::Impl {
 
 FileWatch::FileWatch(asio::io_context& ctx) : alive_(std::make_shared<bool>(true)) {
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "inotify_init1");
+  if (fd < 0)
+    throw std::system_error(errno, std::generic_category(), "inotify_init1");
   impl_ = std::make_unique<Impl>(ctx, fd);
   arm();
 }
@@ -39,15 +40,19 @@ FileWatch::~FileWatch() {
 
 std::optional<std::string> FileWatch::read(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return std::nullopt;
+  if (fd < 0)
+    return std::nullopt;
   std::string out;
   char buf[4096];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
     out.append(buf, std::size_t(n));
-    if (out.size() > (1 << 20)) break; // a track file is a number, not a log
+    if (out.size() > (1 << 20))
+      break; // a track file is a number, not a log
   }
   ::close(fd);
   return out;
@@ -72,29 +77,36 @@ std::optional<std::string> FileWatch::watch(const std::string& path, Handler on_
 void FileWatch::arm() {
   impl_->sd.async_wait(asio::posix::stream_descriptor::wait_read,
                        [this, alive = alive_](const boost::system::error_code& ec) {
-                         if (!*alive || ec) return;
+                         if (!*alive || ec)
+                           return;
                          on_readable();
-                         if (*alive) arm();
+                         if (*alive)
+                           arm();
                        });
 }
 
 void FileWatch::on_readable() {
   for (;;) {
     ssize_t n = ::read(impl_->sd.native_handle(), impl_->buf.data(), impl_->buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
     for (char* p = impl_->buf.data(); p < impl_->buf.data() + n;) {
       auto* ev = reinterpret_cast<inotify_event*>(p);
       p += sizeof(inotify_event) + ev->len;
-      if (ev->len == 0) continue;
+      if (ev->len == 0)
+        continue;
       std::string name(ev->name);
       auto range = watches_.equal_range(ev->wd);
       for (auto it = range.first; it != range.second; ++it) {
-        if (it->second.name != name) continue;
+        if (it->second.name != name)
+          continue;
         bool gone = ev->mask & (IN_DELETE | IN_MOVED_FROM);
         auto alive = alive_;
         it->second.handler(gone ? std::nullopt : read(it->second.path));
-        if (!*alive) return;
+        if (!*alive)
+          return;
       }
     }
   }

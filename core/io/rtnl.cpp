@@ -181,7 +181,8 @@ std::vector<std::uint8_t> address_request(bool add, int ifindex, const config::A
 
 std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec, int oif) {
   std::uint16_t flags = 0;
-  if (add) flags = NLM_F_CREATE | (spec.append ? NLM_F_APPEND : NLM_F_REPLACE);
+  if (add)
+    flags = NLM_F_CREATE | (spec.append ? NLM_F_APPEND : NLM_F_REPLACE);
   Message m(add ? RTM_NEWROUTE : RTM_DELROUTE, flags);
   auto* rt = m.extra<rtmsg>();
   const IpAddress& dst = spec.to.address;
@@ -214,21 +215,34 @@ std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec,
     rt->rtm_scope = (spec.type == config::RouteType::unicast && !spec.via && oif != 0)
                         ? RT_SCOPE_LINK
                         : RT_SCOPE_UNIVERSE;
-  if (spec.onlink) rt->rtm_flags |= RTNH_F_ONLINK;
-  if (spec.to.length > 0 || !dst.is_unspecified()) m.put(RTA_DST, dst.data(), dst.size());
-  if (spec.table >= 256) m.put_u32(RTA_TABLE, spec.table);
-  if (!add) return m.take(); // the key fields identify the route
-  if (spec.src) m.put(RTA_PREFSRC, spec.src->data(), spec.src->size());
-  if (spec.via) m.put(RTA_GATEWAY, spec.via->data(), spec.via->size());
-  if (oif != 0) m.put_u32(RTA_OIF, std::uint32_t(oif));
-  if (spec.metric) m.put_u32(RTA_PRIORITY, *spec.metric);
+  if (spec.onlink)
+    rt->rtm_flags |= RTNH_F_ONLINK;
+  if (spec.to.length > 0 || !dst.is_unspecified())
+    m.put(RTA_DST, dst.data(), dst.size());
+  if (spec.table >= 256)
+    m.put_u32(RTA_TABLE, spec.table);
+  if (!add)
+    return m.take(); // the key fields identify the route
+  if (spec.src)
+    m.put(RTA_PREFSRC, spec.src->data(), spec.src->size());
+  if (spec.via)
+    m.put(RTA_GATEWAY, spec.via->data(), spec.via->size());
+  if (oif != 0)
+    m.put_u32(RTA_OIF, std::uint32_t(oif));
+  if (spec.metric)
+    m.put_u32(RTA_PRIORITY, *spec.metric);
   if (spec.mtu || spec.advmss || spec.hoplimit || spec.initcwnd || spec.initrwnd) {
     void* nest = m.begin_nest(RTA_METRICS);
-    if (spec.mtu) m.put_u32(RTAX_MTU, *spec.mtu);
-    if (spec.advmss) m.put_u32(RTAX_ADVMSS, *spec.advmss);
-    if (spec.hoplimit) m.put_u32(RTAX_HOPLIMIT, *spec.hoplimit);
-    if (spec.initcwnd) m.put_u32(RTAX_INITCWND, *spec.initcwnd);
-    if (spec.initrwnd) m.put_u32(RTAX_INITRWND, *spec.initrwnd);
+    if (spec.mtu)
+      m.put_u32(RTAX_MTU, *spec.mtu);
+    if (spec.advmss)
+      m.put_u32(RTAX_ADVMSS, *spec.advmss);
+    if (spec.hoplimit)
+      m.put_u32(RTAX_HOPLIMIT, *spec.hoplimit);
+    if (spec.initcwnd)
+      m.put_u32(RTAX_INITCWND, *spec.initcwnd);
+    if (spec.initrwnd)
+      m.put_u32(RTAX_INITRWND, *spec.initrwnd);
     m.end_nest(nest);
   }
   return m.take();
@@ -275,14 +289,22 @@ std::vector<std::uint8_t> rule_request(bool add, const config::RuleSpec& spec) {
     fr->dst_len = spec.to->length;
     m.put(FRA_DST, spec.to->address.data(), spec.to->address.size());
   }
-  if (spec.preference) m.put_u32(FRA_PRIORITY, *spec.preference);
-  if (spec.iif) m.put_strz(FRA_IIFNAME, *spec.iif);
-  if (spec.oif) m.put_strz(FRA_OIFNAME, *spec.oif);
-  if (spec.fwmark) m.put_u32(FRA_FWMARK, *spec.fwmark);
-  if (spec.fwmask) m.put_u32(FRA_FWMASK, *spec.fwmask);
-  if (spec.action == config::RuleAction::goto_) m.put_u32(FRA_GOTO, spec.goto_target);
-  if (spec.protocol) m.put_u8(FRA_PROTOCOL, *spec.protocol);
-  if (spec.ip_proto) m.put_u8(FRA_IP_PROTO, *spec.ip_proto);
+  if (spec.preference)
+    m.put_u32(FRA_PRIORITY, *spec.preference);
+  if (spec.iif)
+    m.put_strz(FRA_IIFNAME, *spec.iif);
+  if (spec.oif)
+    m.put_strz(FRA_OIFNAME, *spec.oif);
+  if (spec.fwmark)
+    m.put_u32(FRA_FWMARK, *spec.fwmark);
+  if (spec.fwmask)
+    m.put_u32(FRA_FWMASK, *spec.fwmask);
+  if (spec.action == config::RuleAction::goto_)
+    m.put_u32(FRA_GOTO, spec.goto_target);
+  if (spec.protocol)
+    m.put_u8(FRA_PROTOCOL, *spec.protocol);
+  if (spec.ip_proto)
+    m.put_u8(FRA_IP_PROTO, *spec.ip_proto);
   if (spec.sport) {
     fib_rule_port_range r{spec.sport->start, spec.sport->end};
     m.put(FRA_SPORT_RANGE, &r, sizeof r);
@@ -291,7 +313,8 @@ std::vector<std::uint8_t> rule_request(bool add, const config::RuleSpec& spec) {
     fib_rule_port_range r{spec.dport->start, spec.dport->end};
     m.put(FRA_DPORT_RANGE, &r, sizeof r);
   }
-  if (spec.suppress_prefixlength) m.put_u32(FRA_SUPPRESS_PREFIXLEN, *spec.suppress_prefixlength);
+  if (spec.suppress_prefixlength)
+    m.put_u32(FRA_SUPPRESS_PREFIXLEN, *spec.suppress_prefixlength);
   return m.take();
 }
 

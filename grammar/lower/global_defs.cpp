@@ -201,7 +201,8 @@ const Keyword<Draft> table[] = {
        core::config::RunAs ra{s.args[0].text, {}};
        if (s.args.size() == 2) ra.group = s.args[1].text;
        d.g.script_user = std::move(ra);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"enable_script_security",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.enable_script_security); }},
     {"default_interface",

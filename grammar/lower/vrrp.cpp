@@ -35,14 +35,19 @@ const Keyword<ScriptDraft> script_table[] = {
          d.s.script = std::move(*cmd);
          d.have_script = true;
        }
-     }},
-    {"interval", [](Ctx& c, const Statement& s,
-                    ScriptDraft& d) { c.set_seconds(s, d.s.interval, 1ms, 86400s); }},
+     },
+     Shape::line, Phase::first, true},
+    {"interval",
+     [](Ctx& c, const Statement& s, ScriptDraft& d) {
+       c.set_seconds(s, d.s.interval, 1ms, 86400s);
+     },
+     Shape::line, Phase::first, true},
     {"timeout",
      [](Ctx& c, const Statement& s, ScriptDraft& d) {
        c.set_seconds(s, d.s.timeout, 1ms, 86400s);
        d.timeout_set = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"weight",
      [](Ctx& c, const Statement& s, ScriptDraft& d) {
        if (!c.args(s, 1, 2))
@@ -56,9 +61,12 @@ const Keyword<ScriptDraft> script_table[] = {
            c.error(s.args[1],
                    "'weight' takes 'reverse' after the value, not '" + s.args[1].text + "'");
        }
-     }},
-    {"rise", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set(s, d.s.rise, 1, 1000000); }},
-    {"fall", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set(s, d.s.fall, 1, 1000000); }},
+     },
+     Shape::line, Phase::first, true},
+    {"rise", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set(s, d.s.rise, 1, 1000000); },
+     Shape::line, Phase::first, true},
+    {"fall", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set(s, d.s.fall, 1, 1000000); },
+     Shape::line, Phase::first, true},
     {"user",
      [](Ctx& c, const Statement& s, ScriptDraft& d) {
        if (!c.args(s, 1, 2))
@@ -67,15 +75,18 @@ const Keyword<ScriptDraft> script_table[] = {
        if (s.args.size() == 2)
          ra.group = s.args[1].text;
        d.s.script.run_as = std::move(ra);
-     }},
-    {"init_fail", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set_flag(s, d.s.init_fail); }},
+     },
+     Shape::line, Phase::first, true},
+    {"init_fail", [](Ctx& c, const Statement& s, ScriptDraft& d) { c.set_flag(s, d.s.init_fail); },
+     Shape::line, Phase::first, true},
 };
 
 // ---------------------------------------------------------------------------------------------
 // track_file
 
 const Keyword<TrackFile> track_file_table[] = {
-    {"file", [](Ctx& c, const Statement& s, TrackFile& f) { c.set_string(s, f.file); }},
+    {"file", [](Ctx& c, const Statement& s, TrackFile& f) { c.set_string(s, f.file); }, Shape::line,
+     Phase::first, true},
     {"weight",
      [](Ctx& c, const Statement& s, TrackFile& f) {
        if (!c.args(s, 1, 2))
@@ -88,7 +99,8 @@ const Keyword<TrackFile> track_file_table[] = {
          else
            c.error(s.args[1], "'weight' takes 'reverse' after the value");
        }
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"init_file",
      [](Ctx& c, const Statement& s, TrackFile& f) {
        if (!c.args(s, 0, 2))
@@ -100,7 +112,8 @@ const Keyword<TrackFile> track_file_table[] = {
          else if (auto v = c.integer(a, "init_file", -2147483648LL, 2147483647LL))
            f.init_file_value = long(*v);
        }
-     }},
+     },
+     Shape::line, Phase::first, true},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -166,22 +179,22 @@ const Keyword<GroupDraft> group_table[] = {
        if (d.g.group.empty())
          c.error(s.keyword, "sync group 'group' block is empty");
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"track_interface",
      [](Ctx& c, const Statement& s, GroupDraft& d) {
        track_list(c, s, d.g.trackers.track_interface, 253);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"track_script",
      [](Ctx& c, const Statement& s, GroupDraft& d) {
        track_list(c, s, d.g.trackers.track_script, 253);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"track_file",
      [](Ctx& c, const Statement& s, GroupDraft& d) {
        track_list(c, s, d.g.trackers.track_file, 254);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"notify_master",
      [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_master); }},
     {"notify_backup",
@@ -350,17 +363,17 @@ const Keyword<InstanceDraft> instance_table[] = {
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        track_list(c, s, d.v.trackers.track_interface, 253);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"track_script",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        track_list(c, s, d.v.trackers.track_script, 253);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"track_file",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        track_list(c, s, d.v.trackers.track_file, 254);
      },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"mcast_src_ip",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        c.set_ip(s, d.v.src_ip);

@@ -28,7 +28,7 @@ TEST_CASE("positive weights add while up, negative weights subtract while down")
     bool reverse;
     int delta;
   } cases[] = {
-      {true, 10, false, 10},  {false, 10, false, 0}, {true, 10, true, -10}, {false, 10, true, 0},
+      {true, 10, false, 10},    {false, 10, false, 0}, {true, 10, true, -10},  {false, 10, true, 0},
       {false, -20, false, -20}, {true, -20, false, 0}, {false, -20, true, 20}, {true, -20, true, 0},
   };
   for (const auto& c : cases) {
