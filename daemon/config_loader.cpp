@@ -3,9 +3,73 @@
 #include <unistd.h>
 
 #include <climits>
+#include <fstream>
 #include <map>
 
+#include "core/config/visit.hpp"
+#include "daemon/process.hpp"
+
 namespace vigil::daemon {
+
+namespace {
+
+std::string source_line(const core::SourcePos& pos) {
+  std::ifstream in(pos.file);
+  std::string line;
+  for (std::uint32_t n = 0; n < pos.line && std::getline(in, line);)
+    ++n;
+  return line;
+}
+
+/// Checks that need the machine, not just the text: the programs scripts name, their safety
+/// under enable_script_security, and an SMTP server vigild can reach without resolving names.
+void check_machine(const core::config::Config& cfg, core::Diagnostics& diags) {
+  const auto& g = cfg.global_defs;
+  std::string why;
+  bool default_is_root = !resolve_user("keepalived_script", std::nullopt, why);
+  core::config::visit_all<core::config::Command>(cfg, [&](const core::config::Command& c) {
+    if (c.argv.empty())
+      return; // notify_deleted without a script
+    const auto& pos = c.where.pos;
+    auto program = find_program(c.argv.front());
+    if (!program || ::access(program->c_str(), X_OK) != 0) {
+      diags.warning(pos,
+                    "script '" + c.argv.front() +
+                        "' is not an executable file here; running it will fail",
+                    source_line(pos));
+      return;
+    }
+    const auto& who = c.run_as ? c.run_as : g.script_user;
+    if (who) {
+      std::string reason;
+      if (!resolve_user(who->user, who->group, reason))
+        diags.error(pos, "script '" + c.text + "': " + reason, source_line(pos));
+    }
+    bool as_root = who ? who->user == "root" || who->user == "0" : default_is_root;
+    if (g.enable_script_security && as_root) {
+      std::string problem = script_security_problem(*program);
+      if (!problem.empty())
+        diags.error(pos, "refusing to run '" + c.text + "' as root: " + problem, source_line(pos),
+                    "enable_script_security refuses scripts that a non-root user could change");
+    }
+  });
+  bool wants_mail = false;
+  for (const auto& i : cfg.vrrp_instances)
+    wants_mail = wants_mail || i.notify.smtp_alert;
+  for (const auto& s : cfg.sync_groups)
+    wants_mail = wants_mail || s.notify.smtp_alert;
+  if (wants_mail && g.smtp_server && !core::IpAddress::parse(g.smtp_server->host))
+    diags.error(g.where.pos,
+                "smtp_server '" + g.smtp_server->host +
+                    "' is a name: vigild sends alerts to an IP address (it resolves no names on "
+                    "its event loop)",
+                source_line(g.where.pos));
+  if (wants_mail && !g.smtp_server)
+    diags.warning(g.where.pos, "smtp_alert is set but global_defs has no smtp_server",
+                  source_line(g.where.pos));
+}
+
+} // namespace
 
 Loaded load_config(const std::string& path, const grammar::LoadOptions& options,
                    UnactedPolicy policy) {
@@ -35,6 +99,8 @@ Loaded load_config(const std::string& path, const grammar::LoadOptions& options,
         {policy == UnactedPolicy::error ? core::Severity::error : core::Severity::warning, u->pos,
          msg, u->source_line, note});
   }
+  if (r.config)
+    check_machine(*r.config, out.diagnostics);
   if (!out.diagnostics.has_errors())
     out.config = std::move(r.config);
   return out;

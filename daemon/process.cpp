@@ -435,9 +435,8 @@ asio::awaitable<ProcessResult> run_process(std::shared_ptr<State> st, std::vecto
   // Armed once and never cancelled: a wait started after the (edge-triggered) readiness could
   // miss it.
   c->pidfd.async_wait(asio::posix::stream_descriptor::wait_read,
-                      [c](const boost::system::error_code& ec) {
+                      [c](const boost::system::error_code&) {
                         // On an error (never seen) the reap below polls instead.
-                        (void)ec;
                         c->exit_seen = true;
                         c->wake.cancel();
                       });

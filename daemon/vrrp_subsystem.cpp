@@ -17,6 +17,7 @@
 
 #include "core/io/file_watch.hpp"
 #include "core/io/interfaces.hpp"
+#include "daemon/notifier.hpp"
 #include "daemon/process.hpp"
 #include "daemon/trackers.hpp"
 #include "core/json.hpp"
@@ -59,6 +60,8 @@ public:
       : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner),
         announcer_(ctx, *logs.vrrp), files_(ctx),
         trackers_(ctx, *logs.vrrp, ifs, files_, runner,
+                  [this](const core::config::Command& c) { return script_identity(c); }),
+        notifier_(ctx, *logs.vrrp, runner,
                   [this](const core::config::Command& c) { return script_identity(c); }) {
     trackers_.on_change = [this] { reevaluate_all(); };
   }
@@ -72,6 +75,7 @@ public:
       address_changed(a, removed);
     };
     set_statics(*config, true);
+    notifier_.configure(*config);
     trackers_.configure(*config);
     start_instances(config->vrrp_instances);
     reevaluate_all();
@@ -116,6 +120,7 @@ public:
     set_statics(gone, false);
     set_statics(*next, true);
     config_ = next;
+    notifier_.configure(*next);
     trackers_.configure(*next);
     start_instances(added);
     reevaluate_all();
@@ -135,6 +140,7 @@ public:
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     sockets_.clear();
+    co_await notifier_.stop();
   }
 
   std::string state_json() const override {
@@ -376,6 +382,7 @@ private:
       log_.info("({}) effective priority {} -> {} (configured {})", r.name(),
                 unsigned(r.fsm.priority()), unsigned(prio), unsigned(r.cfg.priority));
       execute(r, r.fsm.set_priority(prio, now));
+      notifier_.priority(r.cfg, r.fsm.state() == vrrp::State::master, prio);
     }
     execute(r, r.fsm.set_fault(vrrp::FaultKind::tracker, out.fault, now));
     rearm(r);
@@ -519,6 +526,8 @@ private:
     const auto* g = group_of(origin);
     if (!g || syncing_)
       return;
+    if (t.to != vrrp::State::init)
+      notifier_.group(*g, std::string(vrrp::to_string(t.to)), origin.fsm.priority());
     syncing_ = true;
     auto now = Clock::now();
     std::vector<Runner*> members;
@@ -552,6 +561,7 @@ private:
       detail += ", from " + t.peer->to_string() + " priority " + std::to_string(t.peer_priority);
     if (t.to == vrrp::State::init) {
       log_.info("({}) Stopped (was {})", r.name(), vrrp::to_string(t.from));
+      notifier_.instance(r.cfg, "STOP", r.fsm.priority());
       return;
     }
     if (t.to == vrrp::State::fault) {
@@ -569,6 +579,7 @@ private:
         detail += (detail.empty() ? "" : ", ") + w;
     }
     log_.info("({}) Entering {} STATE ({})", r.name(), vrrp::to_string(t.to), detail);
+    notifier_.instance(r.cfg, std::string(vrrp::to_string(t.to)), r.fsm.priority());
   }
 
   void send_advert(Runner& r, std::uint8_t priority) {
@@ -784,6 +795,7 @@ private:
   vrrp::io::Announcer announcer_;
   core::io::FileWatch files_;
   Trackers trackers_;
+  Notifier notifier_;
   bool syncing_ = false;
   core::config::ConfigPtr config_;
   std::map<std::pair<int, core::Family>, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;

@@ -36,6 +36,7 @@ struct Command {
   std::string text;
   std::vector<std::string> argv;
   std::optional<RunAs> run_as; ///< unset: global script_user, else root
+  Where where;
   bool operator==(const Command&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(Command, (), (text, argv, run_as))

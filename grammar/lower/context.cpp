@@ -208,6 +208,7 @@ std::optional<core::config::Command> Ctx::command(const Statement& s, std::size_
     return std::nullopt;
   }
   core::config::Command cmd;
+  cmd.where = where(s.keyword);
   cmd.text = w.text;
   cmd.argv = std::move(*words);
   if (s.args.size() > first_arg + 1) {

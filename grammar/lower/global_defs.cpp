@@ -165,46 +165,58 @@ const Keyword<Draft> table[] = {
      Shape::line, Phase::first, true},
     {"notification_email",
      [](Ctx& c, const Statement& s, Draft& d) { d.g.notification_email = c.word_list(s); },
-     Shape::block},
+     Shape::block, Phase::first, true},
     {"notification_email_from",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_string(s, d.g.notification_email_from); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_string(s, d.g.notification_email_from); },
+     Shape::line, Phase::first, true},
     {"smtp_server",
      [](Ctx& c, const Statement& s, Draft& d) {
-       if (!c.args(s, 1, 2)) return;
+       if (!c.args(s, 1, 2))
+         return;
        core::config::SmtpServer srv;
        srv.host = s.args[0].text;
        if (s.args.size() == 2) {
          auto p = c.integer(s.args[1], "smtp_server port", 1, 65535);
-         if (!p) return;
+         if (!p)
+           return;
          srv.port = std::uint16_t(*p);
        }
        d.g.smtp_server = std::move(srv);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"smtp_helo_name",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_string(s, d.g.smtp_helo_name); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_string(s, d.g.smtp_helo_name); }, Shape::line,
+     Phase::first, true},
     {"smtp_connect_timeout",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.set_seconds(s, d.g.smtp_connect_timeout, 1s, 3600s);
-     }},
-    {"smtp_alert", [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.smtp_alert); }},
+     },
+     Shape::line, Phase::first, true},
+    {"smtp_alert", [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.smtp_alert); },
+     Shape::line, Phase::first, true},
     {"smtp_alert_vrrp",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.smtp_alert_vrrp); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.smtp_alert_vrrp); }, Shape::line,
+     Phase::first, true},
     {"smtp_alert_checker",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.smtp_alert_checker); }},
     {"no_email_faults",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.no_email_faults); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.no_email_faults); }, Shape::line,
+     Phase::first, true},
     {"checker_log_all_failures",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.checker_log_all_failures); }},
     {"script_user",
      [](Ctx& c, const Statement& s, Draft& d) {
-       if (!c.args(s, 1, 2)) return;
+       if (!c.args(s, 1, 2))
+         return;
        core::config::RunAs ra{s.args[0].text, {}};
-       if (s.args.size() == 2) ra.group = s.args[1].text;
+       if (s.args.size() == 2)
+         ra.group = s.args[1].text;
        d.g.script_user = std::move(ra);
      },
      Shape::line, Phase::first, true},
     {"enable_script_security",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.enable_script_security); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.enable_script_security); },
+     Shape::line, Phase::first, true},
     {"default_interface",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_string(s, d.g.default_interface); },
      Shape::line, Phase::first, true},
@@ -261,8 +273,8 @@ const Keyword<Draft> table[] = {
      [](Ctx& c, const Statement& s, Draft& d) { c.set_seconds(s, d.g.vrrp_gna_interval, 0s, 1s); },
      Shape::line, Phase::first, true},
     {"vrrp_min_garp",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_min_garp); },
-     Shape::line, Phase::first, true},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_min_garp); }, Shape::line,
+     Phase::first, true},
     {"vrrp_skip_check_adv_addr",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_skip_check_adv_addr); },
      Shape::line, Phase::first, true},
@@ -288,14 +300,19 @@ const Keyword<Draft> table[] = {
      },
      Shape::line, Phase::first, true},
     {"vrrp_notify_priority_changes",
-     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_notify_priority_changes); }},
-    {"notify_fifo", [](Ctx& c, const Statement& s, Draft& d) { set_fifo(c, s, d.g.notify_fifo); }},
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.vrrp_notify_priority_changes); },
+     Shape::line, Phase::first, true},
+    {"notify_fifo", [](Ctx& c, const Statement& s, Draft& d) { set_fifo(c, s, d.g.notify_fifo); },
+     Shape::line, Phase::first, true},
     {"notify_fifo_script",
-     [](Ctx& c, const Statement& s, Draft& d) { set_fifo_script(c, s, d.g.notify_fifo); }},
+     [](Ctx& c, const Statement& s, Draft& d) { set_fifo_script(c, s, d.g.notify_fifo); },
+     Shape::line, Phase::first, true},
     {"vrrp_notify_fifo",
-     [](Ctx& c, const Statement& s, Draft& d) { set_fifo(c, s, d.g.vrrp_notify_fifo); }},
+     [](Ctx& c, const Statement& s, Draft& d) { set_fifo(c, s, d.g.vrrp_notify_fifo); },
+     Shape::line, Phase::first, true},
     {"vrrp_notify_fifo_script",
-     [](Ctx& c, const Statement& s, Draft& d) { set_fifo_script(c, s, d.g.vrrp_notify_fifo); }},
+     [](Ctx& c, const Statement& s, Draft& d) { set_fifo_script(c, s, d.g.vrrp_notify_fifo); },
+     Shape::line, Phase::first, true},
     {"lvs_notify_fifo",
      [](Ctx& c, const Statement& s, Draft& d) { set_fifo(c, s, d.g.lvs_notify_fifo); }},
     {"lvs_notify_fifo_script",
@@ -304,7 +321,8 @@ const Keyword<Draft> table[] = {
     {"lvs_flush", [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.lvs_flush); }},
     {"lvs_flush_on_stop",
      [](Ctx& c, const Statement& s, Draft& d) {
-       if (!c.args(s, 0, 1)) return;
+       if (!c.args(s, 0, 1))
+         return;
        if (!s.args.empty() && s.args[0].text != "VS") {
          c.error(s.args[0], "'lvs_flush_on_stop' takes no argument or 'VS'");
          return;
@@ -319,11 +337,13 @@ const Keyword<Draft> table[] = {
     {"lvs_timeouts", lvs_timeouts},
     {"max_auto_priority",
      [](Ctx& c, const Statement& s, Draft& d) {
-       if (!c.args(s, 0, 1)) return;
+       if (!c.args(s, 0, 1))
+         return;
        int v = 0;
        if (!s.args.empty()) {
          auto n = c.integer(s.args[0], "max_auto_priority", -1, 99);
-         if (!n) return;
+         if (!n)
+           return;
          v = int(*n);
        }
        d.g.max_auto_priority = v;

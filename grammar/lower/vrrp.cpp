@@ -196,20 +196,27 @@ const Keyword<GroupDraft> group_table[] = {
      },
      Shape::block, Phase::first, true},
     {"notify_master",
-     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_master); }},
+     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_master); },
+     Shape::line, Phase::first, true},
     {"notify_backup",
-     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_backup); }},
+     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_backup); },
+     Shape::line, Phase::first, true},
     {"notify_fault",
-     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_fault); }},
+     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_fault); },
+     Shape::line, Phase::first, true},
     {"notify_stop",
-     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_stop); }},
+     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify_stop); },
+     Shape::line, Phase::first, true},
     {"notify",
-     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify); }},
+     [](Ctx& c, const Statement& s, GroupDraft& d) { set_notify(c, s, d.g.notify.notify); },
+     Shape::line, Phase::first, true},
     {"notify_priority_changes",
      [](Ctx& c, const Statement& s, GroupDraft& d) {
        c.set_flag(s, d.g.notify.notify_priority_changes);
-     }},
-    {"smtp_alert", [](Ctx& c, const Statement& s, GroupDraft& d) { c.set_flag(s, d.smtp_alert); }},
+     },
+     Shape::line, Phase::first, true},
+    {"smtp_alert", [](Ctx& c, const Statement& s, GroupDraft& d) { c.set_flag(s, d.smtp_alert); },
+     Shape::line, Phase::first, true},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -631,14 +638,24 @@ const Keyword<InstanceDraft> instance_table[] = {
     {"strict_mode", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.strict); }},
     {"debug", [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set(s, d.v.debug, 0, 4); },
      Shape::line, Phase::first, true},
-    {"notify_master", [](Ctx& c, const Statement& s,
-                         InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_master); }},
-    {"notify_backup", [](Ctx& c, const Statement& s,
-                         InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_backup); }},
-    {"notify_fault", [](Ctx& c, const Statement& s,
-                        InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_fault); }},
-    {"notify_stop", [](Ctx& c, const Statement& s,
-                       InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_stop); }},
+    {"notify_master",
+     [](Ctx& c, const Statement& s, InstanceDraft& d) {
+       set_notify(c, s, d.v.notify.notify_master);
+     },
+     Shape::line, Phase::first, true},
+    {"notify_backup",
+     [](Ctx& c, const Statement& s, InstanceDraft& d) {
+       set_notify(c, s, d.v.notify.notify_backup);
+     },
+     Shape::line, Phase::first, true},
+    {"notify_fault",
+     [](Ctx& c, const Statement& s, InstanceDraft& d) {
+       set_notify(c, s, d.v.notify.notify_fault);
+     },
+     Shape::line, Phase::first, true},
+    {"notify_stop",
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_stop); },
+     Shape::line, Phase::first, true},
     {"notify_deleted",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (s.args.empty())
@@ -647,15 +664,19 @@ const Keyword<InstanceDraft> instance_table[] = {
          set_notify(c, s, d.v.notify.notify_deleted);
      }},
     {"notify",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify); },
+     Shape::line, Phase::first, true},
     {"notify_master_rx_lower_pri",
-     [](Ctx& c, const Statement& s,
-        InstanceDraft& d) { set_notify(c, s, d.v.notify.notify_master_rx_lower_pri); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) {
+       set_notify(c, s, d.v.notify.notify_master_rx_lower_pri);
+     }},
     {"notify_priority_changes",
      [](Ctx& c, const Statement& s,
-        InstanceDraft& d) { c.set_flag(s, d.v.notify.notify_priority_changes); }},
+        InstanceDraft& d) { c.set_flag(s, d.v.notify.notify_priority_changes); },
+     Shape::line, Phase::first, true},
     {"smtp_alert",
-     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.smtp_alert); }},
+     [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.smtp_alert); }, Shape::line,
+     Phase::first, true},
 };
 
 void resolve_instance(Ctx& c, const Statement& s, InstanceDraft& d) {

@@ -254,11 +254,22 @@ TEST_CASE_METHOD(Fixture, "streams, descriptors, session, directory and signals 
   // none of it may reach the program.
   int leaked = ::open(path("leak-marker").c_str(), O_CREAT | O_RDWR, 0600);
   REQUIRE(leaked > 2);
-  sigset_t block, old;
+  struct Restore {
+    sigset_t mask;
+    void (*usr2)(int);
+    int fd;
+    ~Restore() {
+      ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
+      ::signal(SIGUSR2, usr2);
+      ::close(fd);
+    }
+  } restore{};
+  restore.fd = leaked;
+  sigset_t block;
   sigemptyset(&block);
   sigaddset(&block, SIGUSR1);
-  ::pthread_sigmask(SIG_BLOCK, &block, &old);
-  auto old_usr2 = ::signal(SIGUSR2, SIG_IGN);
+  ::pthread_sigmask(SIG_BLOCK, &block, &restore.mask);
+  restore.usr2 = ::signal(SIGUSR2, SIG_IGN);
   asio::signal_set signals(ctx, SIGHUP);
   int hups = 0;
   signals.async_wait([&](const boost::system::error_code& ec, int) { hups += !ec; });
@@ -272,9 +283,6 @@ TEST_CASE_METHOD(Fixture, "streams, descriptors, session, directory and signals 
   const std::string proc = "/proc/" + std::to_string(pid);
   REQUIRE(drive(
       ctx, [&] { return read_file(proc + "/comm") == "sleep\n"; }, 10s));
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  ::signal(SIGUSR2, old_usr2);
-  ::close(leaked);
 
   std::vector<std::string> fds;
   for (const auto& e : fs::directory_iterator(proc + "/fd"))

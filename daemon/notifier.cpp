@@ -1,0 +1,241 @@
+#include "daemon/notifier.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/logger.h>
+
+#include "daemon/notify_fifo.hpp"
+#include "daemon/process.hpp"
+#include "daemon/smtp.hpp"
+
+namespace vigil::daemon {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+/// keepalived gives notify scripts no time limit; vigil kills one that hangs this long, so a
+/// stuck script cannot hold back the notifications queued behind it.
+constexpr auto notify_timeout = 60s;
+
+struct Notifier::Queue {
+  struct Job {
+    std::vector<std::string> argv;
+    std::optional<RunAs> as;
+  };
+  std::deque<Job> jobs;
+  bool running = false;
+};
+
+namespace {
+
+const std::optional<core::config::Command>* script_for(const core::config::NotifyScripts& n,
+                                                       const std::string& state) {
+  if (state == "MASTER")
+    return &n.notify_master;
+  if (state == "BACKUP")
+    return &n.notify_backup;
+  if (state == "FAULT")
+    return &n.notify_fault;
+  if (state == "STOP")
+    return &n.notify_stop;
+  return nullptr;
+}
+
+} // namespace
+
+Notifier::Notifier(asio::io_context& ctx, spdlog::logger& log, ProcessRunner& runner,
+                   std::function<std::optional<RunAs>(const core::config::Command&)> run_as)
+    : ctx_(ctx), log_(log), runner_(runner), run_as_(std::move(run_as)) {}
+
+Notifier::~Notifier() = default;
+
+void Notifier::configure(const core::config::Config& config) {
+  globals_ = config.global_defs;
+  // FIFOs: both the global one and the VRRP one receive the VRRP lines.
+  std::vector<core::config::NotifyFifo> wanted;
+  for (const auto* f : {&globals_.notify_fifo, &globals_.vrrp_notify_fifo})
+    if (*f)
+      wanted.push_back(**f);
+  if (wanted != fifo_configs_) {
+    fifos_.clear();
+    for (const auto& f : wanted) {
+      try {
+        fifos_.push_back(std::make_unique<NotifyFifo>(ctx_, log_, f));
+      } catch (const std::exception& e) {
+        log_.error("notify FIFO {}: {}", f.path, e.what());
+        continue;
+      }
+      if (f.script) {
+        std::vector<std::string> argv = f.script->argv;
+        argv.push_back(f.path);
+        auto as = run_as_(*f.script);
+        std::string text = f.script->text;
+        asio::co_spawn(ctx_, runner_.run(argv, as, std::chrono::nanoseconds(0)),
+                       [this, text](std::exception_ptr, ProcessResult r) {
+                         log_.warn("notify FIFO reader `{}` ended: {}", text, describe(r));
+                       });
+      }
+    }
+    fifo_configs_ = wanted;
+  }
+  // Mail, when anything asks for it.
+  bool wants_mail = false;
+  for (const auto& i : config.vrrp_instances)
+    wants_mail = wants_mail || i.notify.smtp_alert;
+  for (const auto& g : config.sync_groups)
+    wants_mail = wants_mail || g.notify.smtp_alert;
+  if (wants_mail) {
+    std::string why;
+    auto settings = alerter_settings(globals_, why);
+    if (!settings) {
+      log_.error("smtp_alert is set but mail cannot be sent: {}", why);
+      alerter_.reset();
+    } else if (alerter_) {
+      alerter_->reconfigure(*settings);
+    } else {
+      alerter_ = std::make_unique<Alerter>(ctx_, log_, *settings);
+    }
+  }
+}
+
+void Notifier::fifo_line(const std::string& line) {
+  for (auto& f : fifos_)
+    f->write(line);
+}
+
+void Notifier::run_scripts(const std::string& key,
+                           std::vector<const core::config::Command*> scripts,
+                           std::vector<std::string> extra) {
+  auto& q = queues_[key];
+  if (!q)
+    q = std::make_shared<Queue>();
+  for (std::size_t k = 0; k < scripts.size(); ++k) {
+    const auto* c = scripts[k];
+    Queue::Job job{c->argv, run_as_(*c)};
+    if (k + 1 == scripts.size() && !extra.empty())
+      job.argv.insert(job.argv.end(), extra.begin(), extra.end());
+    q->jobs.push_back(std::move(job));
+  }
+  if (q->running || q->jobs.empty())
+    return;
+  q->running = true;
+  asio::co_spawn(
+      ctx_,
+      [this, q]() -> asio::awaitable<void> {
+        while (!q->jobs.empty()) {
+          auto job = std::move(q->jobs.front());
+          q->jobs.pop_front();
+          auto r = co_await runner_.run(job.argv, job.as, notify_timeout);
+          ++scripts_run_;
+          if (!r.success()) {
+            ++scripts_failed_;
+            std::string cmd;
+            for (const auto& a : job.argv)
+              cmd += (cmd.empty() ? "" : " ") + a;
+            log_.warn("notify script `{}` {}", cmd, describe(r));
+          }
+        }
+        q->running = false;
+      },
+      asio::detached);
+}
+
+void Notifier::mail(const std::string& kind, const std::string& name, const std::string& state,
+                    unsigned priority) {
+  if (!alerter_)
+    return;
+  if (state == "FAULT" && globals_.no_email_faults)
+    return;
+  alerter_->send(vrrp_transition_mail(globals_, kind, name, state, int(priority),
+                                      rfc5322_date(std::chrono::system_clock::now())));
+}
+
+void Notifier::instance(const core::config::VrrpInstance& vi, const std::string& state,
+                        unsigned priority) {
+  fifo_line("INSTANCE \"" + vi.name + "\" " + state + " " + std::to_string(priority));
+  std::vector<const core::config::Command*> scripts;
+  if (const auto* s = script_for(vi.notify, state); s && *s)
+    scripts.push_back(&**s);
+  std::vector<std::string> extra;
+  if (vi.notify.notify) {
+    scripts.push_back(&*vi.notify.notify);
+    extra = {"INSTANCE", vi.name, state, std::to_string(priority)};
+  }
+  if (!scripts.empty())
+    run_scripts("INSTANCE " + vi.name, std::move(scripts), std::move(extra));
+  if (vi.notify.smtp_alert && state != "STOP")
+    mail("INSTANCE", vi.name, state, priority);
+}
+
+void Notifier::group(const core::config::SyncGroup& g, const std::string& state,
+                     unsigned priority) {
+  fifo_line("GROUP \"" + g.name + "\" " + state + " " + std::to_string(priority));
+  std::vector<const core::config::Command*> scripts;
+  if (const auto* s = script_for(g.notify, state); s && *s)
+    scripts.push_back(&**s);
+  std::vector<std::string> extra;
+  if (g.notify.notify) {
+    scripts.push_back(&*g.notify.notify);
+    extra = {"GROUP", g.name, state, std::to_string(priority)};
+  }
+  if (!scripts.empty())
+    run_scripts("GROUP " + g.name, std::move(scripts), std::move(extra));
+  if (g.notify.smtp_alert && state != "STOP")
+    mail("GROUP", g.name, state, priority);
+}
+
+void Notifier::priority(const core::config::VrrpInstance& vi, bool master, unsigned priority) {
+  if (!vi.notify.notify_priority_changes && !globals_.vrrp_notify_priority_changes)
+    return;
+  fifo_line("INSTANCE \"" + vi.name + "\" " + (master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY") +
+            " " + std::to_string(priority));
+}
+
+asio::awaitable<void> Notifier::stop() {
+  asio::steady_timer t(ctx_);
+  auto busy = [this] {
+    return std::any_of(queues_.begin(), queues_.end(),
+                       [](const auto& q) { return q.second->running; });
+  };
+  while (busy()) {
+    t.expires_after(10ms);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (alerter_)
+    co_await alerter_->stop();
+}
+
+void Notifier::state_json(core::Json& j) const {
+  j.begin_object();
+  j.key("scripts_run").value(static_cast<unsigned long long>(scripts_run_));
+  j.key("scripts_failed").value(static_cast<unsigned long long>(scripts_failed_));
+  j.key("fifos").begin_array();
+  for (const auto& f : fifos_) {
+    j.begin_object();
+    j.key("path").value(f->path());
+    j.key("queued").value(static_cast<unsigned long long>(f->queued()));
+    j.key("dropped").value(static_cast<unsigned long long>(f->dropped()));
+    j.end_object();
+  }
+  j.end_array();
+  j.key("mail");
+  if (alerter_) {
+    j.begin_object();
+    j.key("sent").value(static_cast<unsigned long long>(alerter_->sent()));
+    j.key("failed").value(static_cast<unsigned long long>(alerter_->failed()));
+    j.key("dropped").value(static_cast<unsigned long long>(alerter_->dropped()));
+    j.end_object();
+  } else {
+    j.null();
+  }
+  j.end_object();
+}
+
+} // namespace vigil::daemon
