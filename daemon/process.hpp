@@ -9,9 +9,12 @@
 // - Children get SIGCHLD as their exit signal; its default disposition (ignore) is fine, and a
 //   SIGCHLD handler elsewhere is harmless as long as it does not reap.
 // - Signals handled through Asio's signal_set (HUP, TERM, INT, USR1) keep working: the parent
-//   blocks every signal only for the few microseconds the clone takes (signals that arrive then
-//   stay pending and are delivered right after); the child resets every disposition to SIG_DFL
-//   and unblocks every signal before execve, so no vigild handler can run in a script.
+//   blocks every signal only while a spawn is in progress (the clone and the child's execve,
+//   about 0.1 ms; signals that arrive then stay pending and are delivered right after); the
+//   child resets every disposition to SIG_DFL and unblocks every signal before execve, so no
+//   vigild handler can run in a script, and a script never inherits vigild's signal state.
+// - With CLONE_VFORK the loop waits for the child's execve: a program on a hung file system
+//   (dead NFS mount) would stall it, as the PATH lookup's stat() would. Keep scripts local.
 #include <sys/types.h>
 
 #include <chrono>
@@ -49,7 +52,8 @@ struct RunAs {
 struct ProcessResult {
   enum class Kind {
     exited,    ///< ran and exited by itself: `code` is its exit status (0..255)
-    signaled,  ///< killed by a signal it was not sent by the runner: `code` is the signal
+    signaled,  ///< ended by a signal: `code` is the signal (SIGKILL also when the run was
+               ///< cancelled or the runner destroyed)
     timed_out, ///< still running at the timeout and killed: `code` is the signal that ended it
                ///< (SIGTERM or SIGKILL), or its exit status if it exited on SIGTERM by itself
     failed,    ///< could not be started: `error` says why (with the errno text)
@@ -62,8 +66,9 @@ struct ProcessResult {
   bool success() const { return kind == Kind::exited && code == 0; }
 };
 
-/// "exited with status 3", "killed by signal 9 (SIGKILL)", "timed out after 5 s and was
-/// killed (SIGTERM)", "failed to start: ...": for log lines.
+/// For log lines: "exited with status 3 after 0.012 s", "was killed by SIGKILL after 2.000 s",
+/// "timed out and was killed (SIGTERM) after 5.001 s", "could not be started: cannot execute
+/// /x.sh: No such file or directory".
 std::string describe(const ProcessResult& result);
 
 /// The PATH every program gets (and where a command without a slash is looked up), unless the

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+
+#include <net/if.h>
 #include <map>
 #include <set>
 
@@ -44,8 +46,10 @@ struct Runner {
   vrrp::Instance fsm;
   asio::steady_timer timer;
   int ifindex = 0;
-  vrrp::io::VrrpSocket* socket = nullptr;
-  std::optional<core::IpAddress> source; ///< advert source: src_ip or the interface primary
+  vrrp::io::VrrpSocket* socket = nullptr;    ///< receives (and sends, without a VMAC)
+  vrrp::io::VrrpSocket* tx_socket = nullptr; ///< sends: the VMAC unless vmac_xmit_base
+  int vmac_ifindex = 0;                      ///< use_vmac: the macvlan, once it exists
+  std::optional<core::IpAddress> source;     ///< advert source: src_ip or the interface primary
   bool vips_present = false;
   bool stopped = false;
   std::vector<std::string> track_faults; ///< the trackers' current fault reasons
@@ -133,6 +137,13 @@ public:
       stop_runner(*r);
     if (config_)
       set_statics(*config_, false);
+    // VMACs go with vigild, also those a crashed run left and this one reused.
+    for (auto& r : runners_)
+      if (r->cfg.use_vmac)
+        if (const auto* l = ifs_.find(vmac_name(*r)))
+          netlink_change("(" + r->name() + ")", false, "VMAC " + l->name,
+                         core::io::link_delete_request(l->index));
+    restore_sysctls();
     // Wait for the kernel to confirm the address removals (the caller bounds this).
     asio::steady_timer t(ctx_);
     while (ifs_.command().pending() > 0) {
@@ -276,19 +287,108 @@ private:
       log_.error("({}) cannot open the VRRP socket on {}: {}", r.name(), link->name, e.what());
       r.socket = nullptr;
     }
+    r.tx_socket = r.socket;
+    bool vmac_missing = r.cfg.use_vmac && !bind_vmac(r, *link);
     bool down = !link->up() && !r.cfg.dont_track_primary;
-    execute(r, r.fsm.set_fault(vrrp::FaultKind::link_down, down || !r.socket, now));
+    execute(r, r.fsm.set_fault(vrrp::FaultKind::link_down, down || !r.socket || vmac_missing, now));
     update_source(r);
   }
 
-  vrrp::io::VrrpSocket& socket_for(int ifindex, const std::string& ifname, core::Family f) {
+  std::string vmac_name(const Runner& r) const {
+    return r.cfg.use_vmac->name.value_or("vrrp." + std::to_string(r.cfg.virtual_router_id));
+  }
+
+  /// use_vmac: a macvlan with the virtual MAC (RFC 5798 7.3) on the instance's interface,
+  /// created when missing (a previous run's is reused). Its VIPs live on it and, unless
+  /// vmac_xmit_base, adverts leave through it so switches learn the virtual MAC. Returns
+  /// false while it does not exist yet (its creation is reported by a link event).
+  bool bind_vmac(Runner& r, const core::io::Link& parent) {
+    std::string name = vmac_name(r);
+    const auto* vm = ifs_.find(name);
+    if (!vm) {
+      r.vmac_ifindex = 0;
+      auto mac =
+          r.cfg.use_vmac->mac.value_or(vrrp::virtual_mac(r.cfg.family, r.cfg.virtual_router_id));
+      if (!vmac_pending_.count(name)) {
+        vmac_pending_.insert(name);
+        log_.info("({}) creating VMAC {} on {}", r.name(), name, parent.name);
+        ifs_.command().request(core::io::macvlan_request(name, parent.index, mac), {},
+                               [this, name](const core::io::NetlinkError* e) {
+                                 vmac_pending_.erase(name);
+                                 if (e)
+                                   log_.error("cannot create VMAC {}: {}", name, e->message);
+                               });
+      }
+      return false;
+    }
+    r.vmac_ifindex = vm->index;
+    if (!(vm->flags & IFF_UP)) {
+      netlink_change("(" + r.name() + ")", true, "IPv6 address generation off on " + name,
+                     core::io::addr_gen_none_request(vm->index));
+      netlink_change("(" + r.name() + ")", true, "VMAC " + name + " up",
+                     core::io::link_up_request(vm->index));
+    }
+    // Answer ARP only on the interface that holds the address: the VIP from the VMAC (with the
+    // virtual MAC), the host's own addresses from the parent (keepalived issue #2282).
+    set_sysctl("net/ipv4/conf/" + parent.name + "/arp_ignore", "1");
+    // ARP requests the parent sends for traffic from the VIP must not say "VIP is at the
+    // parent's MAC": announce the parent's own address instead.
+    set_sysctl("net/ipv4/conf/" + parent.name + "/arp_announce", "2");
+    set_sysctl("net/ipv4/conf/" + name + "/arp_ignore", "1");
+    set_sysctl("net/ipv4/conf/" + name + "/accept_local", "1");
+    set_sysctl("net/ipv4/conf/" + name + "/rp_filter", "0");
+    if (!r.cfg.use_vmac->xmit_base) {
+      try {
+        r.tx_socket = &socket_for(vm->index, name, r.cfg.family, false);
+      } catch (const std::exception& e) {
+        log_.error("({}) cannot open the VRRP socket on {}: {}", r.name(), name, e.what());
+      }
+    }
+    return vm->flags & IFF_UP;
+  }
+
+  /// Writes a sysctl, remembering the value it had so stop() restores it.
+  void set_sysctl(const std::string& key, const std::string& value) {
+    std::string path = "/proc/sys/" + key;
+    auto old = core::io::FileWatch::read(path);
+    if (!old) {
+      log_.warn("cannot read {}", path);
+      return;
+    }
+    while (!old->empty() && (old->back() == '\n' || old->back() == ' '))
+      old->pop_back();
+    if (*old == value)
+      return;
+    std::ofstream out(path);
+    out << value;
+    out.flush();
+    if (!out) {
+      log_.warn("cannot write {} = {}", path, value);
+      return;
+    }
+    sysctls_.emplace(path, *old); // keeps the first (original) value
+  }
+
+  void restore_sysctls() {
+    for (const auto& [path, value] : sysctls_) {
+      std::ofstream out(path);
+      out << value;
+    }
+    sysctls_.clear();
+  }
+
+  vrrp::io::VrrpSocket& socket_for(int ifindex, const std::string& ifname, core::Family f,
+                                   bool receive = true) {
     auto key = std::make_pair(ifindex, f);
     auto it = sockets_.find(key);
     if (it != sockets_.end())
       return *it->second;
     auto s = std::make_unique<vrrp::io::VrrpSocket>(ctx_, log_, ifindex, ifname, f);
     auto* raw = s.get();
-    s->start([this, raw](const vrrp::io::Packet& p) { received(*raw, p); });
+    if (receive)
+      s->start([this, raw](const vrrp::io::Packet& p) { received(*raw, p); });
+    else
+      s->discard_input(); // a VMAC socket only sends; the parent's socket receives
     sockets_.emplace(key, std::move(s));
     return *raw;
   }
@@ -392,8 +492,16 @@ private:
     auto now = Clock::now();
     for (auto& rp : runners_) {
       Runner& r = *rp;
-      if (r.stopped || !r.cfg.interface || *r.cfg.interface != l.name)
+      bool vmac = r.cfg.use_vmac && vmac_name(r) == l.name;
+      if (r.stopped || !r.cfg.interface || (*r.cfg.interface != l.name && !vmac))
         continue;
+      if (vmac) {
+        if (removed)
+          log_.warn("({}) VMAC {} was removed", r.name(), l.name);
+        bind_interface(r);
+        rearm(r);
+        continue;
+      }
       if (removed) {
         log_.warn("({}) interface {} was removed", r.name(), l.name);
         r.ifindex = 0;
@@ -403,9 +511,10 @@ private:
         bind_interface(r);
       } else {
         bool down = !l.up() && !r.cfg.dont_track_primary;
-        if (down != (r.fsm.state() == vrrp::State::fault && r.fsm.faulted()))
+        if (down != r.fsm.has_fault(vrrp::FaultKind::link_down))
           log_.info("({}) link {} is {}", r.name(), l.name, l.up() ? "up" : "down");
-        execute(r, r.fsm.set_fault(vrrp::FaultKind::link_down, down, now));
+        bool vmac_missing = r.cfg.use_vmac && r.vmac_ifindex == 0;
+        execute(r, r.fsm.set_fault(vrrp::FaultKind::link_down, down || vmac_missing, now));
       }
       rearm(r);
     }
@@ -583,7 +692,8 @@ private:
   }
 
   void send_advert(Runner& r, std::uint8_t priority) {
-    if (!r.socket || !r.source)
+    auto* sock = r.tx_socket ? r.tx_socket : r.socket;
+    if (!sock || !r.source)
       return;
     const auto& s = r.fsm.settings();
     vrrp::Advert a;
@@ -599,12 +709,12 @@ private:
     a.addresses = s.vips;
     if (r.cfg.unicast_peer.empty()) {
       auto bytes = vrrp::encode(a, *r.source, r.cfg.mcast_dst_ip, s.checksum);
-      r.socket->send(bytes, *r.source, r.cfg.mcast_dst_ip, 255);
+      sock->send(bytes, *r.source, r.cfg.mcast_dst_ip, 255);
     } else {
       // The v3 IPv4 pseudo-header differs per destination, so each peer gets its own encoding.
       for (const auto& peer : r.cfg.unicast_peer) {
         auto bytes = vrrp::encode(a, *r.source, peer.address, s.checksum);
-        r.socket->send(bytes, *r.source, peer.address, r.cfg.unicast_ttl);
+        sock->send(bytes, *r.source, peer.address, r.cfg.unicast_ttl);
       }
     }
   }
@@ -612,7 +722,8 @@ private:
   template <class F> void for_each_vip(Runner& r, F f) {
     auto visit = [&](const std::vector<core::config::AddressSpec>& list) {
       for (const auto& spec : list) {
-        int ifindex = r.ifindex;
+        bool on_vmac = r.cfg.use_vmac && spec.address.address.family() == r.cfg.family;
+        int ifindex = on_vmac ? r.vmac_ifindex : r.ifindex;
         if (spec.dev) {
           const auto* l = ifs_.find(*spec.dev);
           ifindex = l ? l->index : 0;
@@ -716,6 +827,8 @@ private:
       } else {
         auto ll = primary(ifindex, core::Family::inet6);
         if (!ll)
+          ll = primary(r.ifindex, core::Family::inet6); // a VMAC has no link-local of its own
+        if (!ll)
           return;
         // Like keepalived: the Router flag only when this host forwards IPv6 on the interface.
         frames[ifindex].push_back(
@@ -797,6 +910,8 @@ private:
   Trackers trackers_;
   Notifier notifier_;
   bool syncing_ = false;
+  std::set<std::string> vmac_pending_;         ///< VMACs being created
+  std::map<std::string, std::string> sysctls_; ///< path -> original value
   core::config::ConfigPtr config_;
   std::map<std::pair<int, core::Family>, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;
   std::vector<std::shared_ptr<Runner>> runners_;

@@ -2,6 +2,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
+#include <linux/if_link.h>
 #include <net/if.h> // not <linux/if.h>: Asio includes the glibc one and they conflict
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -176,6 +177,53 @@ std::vector<std::uint8_t> address_request(bool add, int ifindex, const config::A
     ci.ifa_valid = 0xffffffffu;
     m.put(IFA_CACHEINFO, &ci, sizeof ci);
   }
+  return m.take();
+}
+
+std::vector<std::uint8_t> macvlan_request(const std::string& name, int parent, const Mac& mac) {
+  Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  auto* ifi = m.extra<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  m.put_strz(IFLA_IFNAME, name);
+  m.put_u32(IFLA_LINK, std::uint32_t(parent));
+  m.put(IFLA_ADDRESS, mac.data(), mac.size());
+  void* info = m.begin_nest(IFLA_LINKINFO);
+  m.put_strz(IFLA_INFO_KIND, "macvlan");
+  void* data = m.begin_nest(IFLA_INFO_DATA);
+  m.put_u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE);
+  m.end_nest(data);
+  m.end_nest(info);
+  return m.take();
+}
+
+std::vector<std::uint8_t> addr_gen_none_request(int ifindex) {
+  Message m(RTM_NEWLINK, 0);
+  auto* ifi = m.extra<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  void* af = m.begin_nest(IFLA_AF_SPEC);
+  void* inet6 = m.begin_nest(AF_INET6);
+  m.put_u8(IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+  m.end_nest(inet6);
+  m.end_nest(af);
+  return m.take();
+}
+
+std::vector<std::uint8_t> link_delete_request(int ifindex) {
+  Message m(RTM_DELLINK, 0);
+  auto* ifi = m.extra<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  return m.take();
+}
+
+std::vector<std::uint8_t> link_up_request(int ifindex) {
+  Message m(RTM_NEWLINK, 0);
+  auto* ifi = m.extra<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  ifi->ifi_flags = IFF_UP;
+  ifi->ifi_change = IFF_UP;
   return m.take();
 }
 

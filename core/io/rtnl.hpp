@@ -50,6 +50,17 @@ std::vector<std::uint8_t> dump_addresses_request();
 /// interface `ifindex`. IPv6 addresses get IFA_F_NODAD so they are usable at once.
 std::vector<std::uint8_t> address_request(bool add, int ifindex, const config::AddressSpec& spec);
 
+/// RTM_NEWLINK creating a macvlan `name` on `parent` with `mac`, in private mode (a VRRP VMAC),
+/// administratively down (see addr_gen_none_request).
+std::vector<std::uint8_t> macvlan_request(const std::string& name, int parent, const Mac& mac);
+/// Turns IPv6 address generation off on `ifindex` (before it goes up): nodes sharing a VMAC must
+/// not derive the same link-local address from it (RFC 9568 7.4).
+std::vector<std::uint8_t> addr_gen_none_request(int ifindex);
+/// RTM_DELLINK of interface `ifindex`.
+std::vector<std::uint8_t> link_delete_request(int ifindex);
+/// RTM_NEWLINK setting interface `ifindex` administratively up.
+std::vector<std::uint8_t> link_up_request(int ifindex);
+
 /// RTM_NEWROUTE (add) or RTM_DELROUTE for `spec`; `oif` is the resolved `dev` (0: none).
 /// Adding replaces an existing identical route (idempotent) unless `append` is set.
 std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec, int oif);

@@ -346,7 +346,8 @@ const Keyword<InstanceDraft> instance_table[] = {
        }
        d.v.use_vmac = std::move(vm);
        d.vmac_at = &s.keyword;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"vmac_xmit_base",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (!c.args(s, 0, 0))
@@ -354,7 +355,8 @@ const Keyword<InstanceDraft> instance_table[] = {
        if (!d.v.use_vmac)
          d.v.use_vmac = core::config::Vmac{};
        d.v.use_vmac->xmit_base = true;
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"native_ipv6",
      [](Ctx& c, const Statement& s, InstanceDraft& d) {
        if (!c.args(s, 0, 0))
@@ -671,8 +673,9 @@ const Keyword<InstanceDraft> instance_table[] = {
        set_notify(c, s, d.v.notify.notify_master_rx_lower_pri);
      }},
     {"notify_priority_changes",
-     [](Ctx& c, const Statement& s,
-        InstanceDraft& d) { c.set_flag(s, d.v.notify.notify_priority_changes); },
+     [](Ctx& c, const Statement& s, InstanceDraft& d) {
+       c.set_flag(s, d.v.notify.notify_priority_changes);
+     },
      Shape::line, Phase::first, true},
     {"smtp_alert",
      [](Ctx& c, const Statement& s, InstanceDraft& d) { c.set_flag(s, d.smtp_alert); }, Shape::line,

@@ -1,5 +1,6 @@
 #include "vrrp/io/socket.hpp"
 
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <sys/socket.h>
@@ -110,6 +111,14 @@ void VrrpSocket::join(const core::IpAddress& group) {
       fail("join " + group.to_string() + " on " + ifname_);
   }
   joined_.push_back(group);
+}
+
+void VrrpSocket::discard_input() {
+  sock_filter drop{BPF_RET | BPF_K, 0, 0, 0};
+  sock_fprog prog{1, &drop};
+  if (::setsockopt(impl_->sd.native_handle(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) !=
+      0)
+    fail("SO_ATTACH_FILTER on " + ifname_);
 }
 
 void VrrpSocket::start(std::function<void(const Packet&)> on_packet) {

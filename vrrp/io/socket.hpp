@@ -38,6 +38,8 @@ public:
 
   /// Joins multicast `group` on the interface (idempotent). Throws std::system_error.
   void join(const core::IpAddress& group);
+  /// For a send-only socket: the kernel drops every packet for it (no queue to fill).
+  void discard_input();
   /// Starts the receive loop.
   void start(std::function<void(const Packet&)> on_packet);
   /// Sends one VRRP message from `src` to `dst` with TTL/hop limit `ttl`. Returns false when
