@@ -1,5 +1,6 @@
 #include "daemon/app.hpp"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -60,6 +61,9 @@ public:
     }
     log_diagnostics(*logs_.config, loaded.diagnostics);
     config_ = loaded.config;
+    // Timers fire when due: the default 50 us timer slack would let the kernel delay the
+    // master-down timer and advert sends to coalesce wake-ups.
+    ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     if (options_.pid_file && !write_pid_file())
       return 1;
 

@@ -146,11 +146,12 @@ void Instance::become_master(Effects& fx, TimePoint now, Reason why,
   master_ = primary_;
   ++counters_.became_master;
   fx.push_back(Transition{from, State::master, why, peer, peer_prio});
-  // RFC 9568 6.4.2: send an advert, announce the addresses (GARP / unsolicited NA), then
-  // configure them. The wire comes first: the address change is a slower netlink round trip.
+  // RFC 9568 6.4.2 and 8.1.2: send an advert, configure the addresses, then announce them
+  // (GARP / unsolicited NA). The rtnetlink change is applied synchronously by the kernel when
+  // it is sent, so the addresses exist before the first GARP leaves.
   send_advert(fx, now, priority_);
-  fx.push_back(SendGarp{s_.garp_master_repeat});
   fx.push_back(AddVips{});
+  fx.push_back(SendGarp{s_.garp_master_repeat});
   if (s_.garp_master_delay.count() > 0) {
     garp_second_burst_ = now + s_.garp_master_delay;
     garp_second_rounds_ = s_.garp_master_repeat;

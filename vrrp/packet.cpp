@@ -63,7 +63,8 @@ std::string_view to_string(Drop d) {
       "family_mismatch",
       "not_a_peer",
       "own_packet",
-      "unicast_mismatch"};
+      "unicast_mismatch",
+      "replayed"};
   return names[std::size_t(d)];
 }
 

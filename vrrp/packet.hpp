@@ -56,6 +56,7 @@ enum class Drop : std::uint8_t {
   not_a_peer,       ///< unicast source not in unicast_peer (check_unicast_src)
   own_packet,       ///< our own advert looped back
   unicast_mismatch, ///< multicast advert for a unicast instance, or the reverse
+  replayed,         ///< AH sequence number not above the instance's counter (vrrp/ah.hpp)
   count_            ///< number of reasons
 };
 

@@ -16,6 +16,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <spdlog/logger.h>
 
+#include "vrrp/ah.hpp"
 #include "vrrp/packet.hpp"
 
 namespace vigil::vrrp::io {
@@ -44,20 +45,34 @@ struct VrrpSocket::Impl {
 };
 
 VrrpSocket::VrrpSocket(asio::io_context& ctx, spdlog::logger& log, int ifindex,
-                       const std::string& ifname, core::Family family)
-    : log_(log), ifindex_(ifindex), ifname_(ifname), family_(family),
+                       const std::string& ifname, core::Family family, Transport transport)
+    : log_(log), ifindex_(ifindex), ifname_(ifname), family_(family), transport_(transport),
       alive_(std::make_shared<bool>(true)) {
   bool v4 = family == core::Family::inet;
-  int fd =
-      ::socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, ip_proto_vrrp);
+  bool use_ah = transport == Transport::ah;
+  if (use_ah && !v4) {
+    errno = EAFNOSUPPORT;
+    fail("VRRP AH socket on " + ifname + " (AH is VRRPv2 over IPv4 only)");
+  }
+  int fd = ::socket(v4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    use_ah ? ah::ip_proto_ah : ip_proto_vrrp);
   if (fd < 0)
-    fail("VRRP raw socket on " + ifname);
+    fail(std::string(use_ah ? "VRRP AH" : "VRRP") + " raw socket on " + ifname);
   try {
     if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(), socklen_t(ifname.size())) !=
         0)
       fail("SO_BINDTODEVICE " + ifname);
     setopt(fd, SOL_SOCKET, SO_RCVBUF, 1 << 18, "SO_RCVBUF");
-    if (v4) {
+    if (use_ah) {
+      // vigil writes the whole IP header (TTL, TOS, id, addresses): the ICV covers it. The
+      // multicast options still choose the interface and keep our own adverts from looping.
+      setopt(fd, IPPROTO_IP, IP_HDRINCL, 1, "IP_HDRINCL");
+      setopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP");
+      ip_mreqn mr{};
+      mr.imr_ifindex = ifindex;
+      if (::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof mr) != 0)
+        fail("IP_MULTICAST_IF");
+    } else if (v4) {
       setopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP");
       setopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255, "IP_MULTICAST_TTL");
       setopt(fd, IPPROTO_IP, IP_TTL, 255, "IP_TTL");
@@ -175,6 +190,7 @@ void VrrpSocket::on_readable() {
       p.src = core::IpAddress::from_bytes(core::Family::inet, data + 12);
       p.dst = core::IpAddress::from_bytes(core::Family::inet, data + 16);
       p.message = std::span<const std::uint8_t>(data + ihl, total - ihl);
+      p.ip_packet = std::span<const std::uint8_t>(data, total);
     } else {
       auto* sin6 = reinterpret_cast<sockaddr_in6*>(&from);
       p.src = core::IpAddress::from_bytes(core::Family::inet6, sin6->sin6_addr.s6_addr);
@@ -210,6 +226,11 @@ void VrrpSocket::on_readable() {
 
 bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddress& src,
                       const core::IpAddress& dst, std::uint8_t ttl) {
+  if (transport_ != Transport::vrrp) {
+    ++send_errors_;
+    log_.error("cannot send a bare VRRP message on the AH socket of {}: use send_raw()", ifname_);
+    return false;
+  }
   int fd = impl_->sd.native_handle();
   iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
   msghdr msg{};
@@ -269,6 +290,31 @@ bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddre
     ++send_errors_;
     log_.warn("cannot send VRRP advert on {} from {} to {}: {}", ifname_, src.to_string(),
               dst.to_string(), std::strerror(errno));
+    return false;
+  }
+  ++sent_;
+  return true;
+}
+
+bool VrrpSocket::send_raw(std::span<const std::uint8_t> ip_packet, const core::IpAddress& dst) {
+  if (transport_ != Transport::ah || !dst.is_v4()) {
+    ++send_errors_;
+    log_.error("cannot send a raw IP packet to {} on {}: not an IPv4 AH socket", dst.to_string(),
+               ifname_);
+    return false;
+  }
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  std::memcpy(&to.sin_addr, dst.data(), 4);
+  ssize_t n;
+  do {
+    n = ::sendto(impl_->sd.native_handle(), ip_packet.data(), ip_packet.size(), MSG_DONTWAIT,
+                 reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    ++send_errors_;
+    log_.warn("cannot send VRRP AH advert on {} to {}: {}", ifname_, dst.to_string(),
+              std::strerror(errno));
     return false;
   }
   ++sent_;

@@ -2,6 +2,9 @@
 // A raw IP protocol-112 socket bound to one interface and one family: receives every VRRP
 // packet arriving there (multicast and unicast) and sends adverts with TTL/hop limit 255 and a
 // chosen source address. Never blocks: receive is asynchronous, send is non-blocking.
+// In AH mode (VRRPv2 `auth_type AH`, IPv4 only) it is a raw IP protocol-51 socket with
+// IP_HDRINCL instead: it receives every AH packet on the interface, and the caller sends whole
+// IP packets built by vrrp::ah::seal() (the ICV covers the IP header, so vigil builds it).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,9 +22,18 @@ class logger;
 
 namespace vigil::vrrp::io {
 
+/// What a socket carries.
+enum class Transport : std::uint8_t {
+  vrrp, ///< IP protocol 112; the kernel builds the IP header (send())
+  ah,   ///< IP protocol 51 with IP_HDRINCL, IPv4 only; the caller builds packets (send_raw())
+};
+
 /// A received VRRP packet: the VRRP message and what the IP layer said about it.
 struct Packet {
-  std::span<const std::uint8_t> message; ///< the IP payload (the VRRP message)
+  std::span<const std::uint8_t> message; ///< the IP payload (VRRP message; for AH: AH + VRRP)
+  /// IPv4: the whole IP packet, header to total length (what vrrp::ah::open() takes). Empty for
+  /// IPv6 (the kernel does not deliver the IPv6 header).
+  std::span<const std::uint8_t> ip_packet;
   core::IpAddress src;
   core::IpAddress dst;
   std::uint8_t ttl = 0; ///< TTL (IPv4) or hop limit (IPv6)
@@ -29,9 +41,10 @@ struct Packet {
 
 class VrrpSocket {
 public:
-  /// Opens the socket on interface `ifname` (index `ifindex`). Throws std::system_error.
+  /// Opens the socket on interface `ifname` (index `ifindex`). Throws std::system_error (also
+  /// for Transport::ah with IPv6: EAFNOSUPPORT).
   VrrpSocket(boost::asio::io_context& ctx, spdlog::logger& log, int ifindex,
-             const std::string& ifname, core::Family family);
+             const std::string& ifname, core::Family family, Transport transport = Transport::vrrp);
   ~VrrpSocket();
   VrrpSocket(const VrrpSocket&) = delete;
   VrrpSocket& operator=(const VrrpSocket&) = delete;
@@ -46,9 +59,16 @@ public:
   /// the kernel refused it (logged with its reason, counted).
   bool send(std::span<const std::uint8_t> message, const core::IpAddress& src,
             const core::IpAddress& dst, std::uint8_t ttl);
+  /// Transport::ah only: sends `ip_packet`, a complete IPv4 packet (header included, e.g. from
+  /// vrrp::ah::seal()), to `dst` (its destination address) out of this socket's interface. The
+  /// kernel sends the header as given (it only fills in a zero IP id, which would break the
+  /// ICV, and rewrites total length and header checksum to the same values). Returns false
+  /// when the kernel refused it or the socket is not an AH socket (logged, counted).
+  bool send_raw(std::span<const std::uint8_t> ip_packet, const core::IpAddress& dst);
 
   int ifindex() const { return ifindex_; }
   core::Family family() const { return family_; }
+  Transport transport() const { return transport_; }
   std::uint64_t received() const { return received_; }
   std::uint64_t malformed() const { return malformed_; }
   std::uint64_t sent() const { return sent_; }
@@ -64,6 +84,7 @@ private:
   int ifindex_;
   std::string ifname_;
   core::Family family_;
+  Transport transport_;
   std::function<void(const Packet&)> on_packet_;
   std::shared_ptr<bool> alive_;
   std::uint64_t received_ = 0;

@@ -103,11 +103,11 @@ TEST_CASE("Initialize -> Backup, then Master when Master_Down_Interval expires")
   fx = i.tick(t0 + 3609375us);
   CHECK(i.state() == State::master);
   CHECK(first<vrrp::Transition>(fx)->reason == Reason::master_down_timer);
-  // Order matters (RFC 9568 6.4.2): advert, GARP, then the addresses.
+  // Order matters (RFC 9568 6.4.2, 8.1.2): advert, the addresses, then their GARP.
   REQUIRE(fx.size() == 4);
   CHECK(std::holds_alternative<vrrp::SendAdvert>(fx[1]));
-  CHECK(std::get<vrrp::SendGarp>(fx[2]).rounds == 5);
-  CHECK(std::holds_alternative<vrrp::AddVips>(fx[3]));
+  CHECK(std::holds_alternative<vrrp::AddVips>(fx[2]));
+  CHECK(std::get<vrrp::SendGarp>(fx[3]).rounds == 5);
 }
 
 TEST_CASE("`state MASTER` below 255 still waits (keepalived 2.2.7 behaviour)") {
