@@ -45,6 +45,8 @@ const std::optional<core::config::Command>* script_for(const core::config::Notif
     return &n.notify_fault;
   if (state == "STOP")
     return &n.notify_stop;
+  if (state == "DELETED")
+    return &n.notify_deleted;
   return nullptr;
 }
 
@@ -161,7 +163,7 @@ void Notifier::instance(const core::config::VrrpInstance& vi, const std::string&
                         unsigned priority) {
   fifo_line("INSTANCE \"" + vi.name + "\" " + state + " " + std::to_string(priority));
   std::vector<const core::config::Command*> scripts;
-  if (const auto* s = script_for(vi.notify, state); s && *s)
+  if (const auto* s = script_for(vi.notify, state); s && *s && !(*s)->argv.empty())
     scripts.push_back(&**s);
   std::vector<std::string> extra;
   if (vi.notify.notify) {
@@ -170,7 +172,7 @@ void Notifier::instance(const core::config::VrrpInstance& vi, const std::string&
   }
   if (!scripts.empty())
     run_scripts("INSTANCE " + vi.name, std::move(scripts), std::move(extra));
-  if (vi.notify.smtp_alert && state != "STOP")
+  if (vi.notify.smtp_alert && state != "STOP" && state != "DELETED")
     mail("INSTANCE", vi.name, state, priority);
 }
 
@@ -178,7 +180,7 @@ void Notifier::group(const core::config::SyncGroup& g, const std::string& state,
                      unsigned priority) {
   fifo_line("GROUP \"" + g.name + "\" " + state + " " + std::to_string(priority));
   std::vector<const core::config::Command*> scripts;
-  if (const auto* s = script_for(g.notify, state); s && *s)
+  if (const auto* s = script_for(g.notify, state); s && *s && !(*s)->argv.empty())
     scripts.push_back(&**s);
   std::vector<std::string> extra;
   if (g.notify.notify) {

@@ -23,6 +23,7 @@
 #include "daemon/process.hpp"
 #include "daemon/trackers.hpp"
 #include "core/json.hpp"
+#include "vrrp/ah.hpp"
 #include "vrrp/announce.hpp"
 #include "vrrp/instance.hpp"
 #include "vrrp/io/announcer.hpp"
@@ -49,9 +50,13 @@ struct Runner {
   vrrp::io::VrrpSocket* socket = nullptr;    ///< receives (and sends, without a VMAC)
   vrrp::io::VrrpSocket* tx_socket = nullptr; ///< sends: the VMAC unless vmac_xmit_base
   int vmac_ifindex = 0;                      ///< use_vmac: the macvlan, once it exists
-  std::optional<core::IpAddress> source;     ///< advert source: src_ip or the interface primary
+  vrrp::ah::Sequence ah_seq;                 ///< auth_type AH (keepalived's counter)
+  vrrp::ah::IpId ah_ip_id;
+  bool ah() const { return cfg.auth_type == core::config::AuthType::ah; }
+  std::optional<core::IpAddress> source; ///< advert source: src_ip or the interface primary
   bool vips_present = false;
   bool stopped = false;
+  bool removed = false; ///< dropped by a reload: notified as DELETED or FAULT, not STOP
   std::vector<std::string> track_faults; ///< the trackers' current fault reasons
   std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> drops_logged{};
   const std::string& name() const { return cfg.name; }
@@ -103,6 +108,7 @@ public:
       if (!r)
         continue;
       log_.info("({}) removed or changed by the reload; stopping it", r->name());
+      r->removed = true;
       stop_runner(*r);
     }
     runners_ = std::move(kept);
@@ -280,7 +286,8 @@ private:
       return;
     }
     try {
-      r.socket = &socket_for(link->index, link->name, r.cfg.family);
+      r.socket = &socket_for(link->index, link->name, r.cfg.family, true,
+                             r.ah() ? vrrp::io::Transport::ah : vrrp::io::Transport::vrrp);
       if (r.cfg.unicast_peer.empty())
         r.socket->join(r.cfg.mcast_dst_ip);
     } catch (const std::exception& e) {
@@ -339,7 +346,8 @@ private:
     set_sysctl("net/ipv4/conf/" + name + "/rp_filter", "0");
     if (!r.cfg.use_vmac->xmit_base) {
       try {
-        r.tx_socket = &socket_for(vm->index, name, r.cfg.family, false);
+        r.tx_socket = &socket_for(vm->index, name, r.cfg.family, false,
+                                  r.ah() ? vrrp::io::Transport::ah : vrrp::io::Transport::vrrp);
       } catch (const std::exception& e) {
         log_.error("({}) cannot open the VRRP socket on {}: {}", r.name(), name, e.what());
       }
@@ -377,15 +385,19 @@ private:
     sysctls_.clear();
   }
 
+  /// One socket per interface, family and transport (VRRP, or VRRP behind IPsec AH).
   vrrp::io::VrrpSocket& socket_for(int ifindex, const std::string& ifname, core::Family f,
-                                   bool receive = true) {
-    auto key = std::make_pair(ifindex, f);
+                                   bool receive = true,
+                                   vrrp::io::Transport t = vrrp::io::Transport::vrrp) {
+    auto key = SocketKey(ifindex, f, t);
     auto it = sockets_.find(key);
     if (it != sockets_.end())
       return *it->second;
-    auto s = std::make_unique<vrrp::io::VrrpSocket>(ctx_, log_, ifindex, ifname, f);
+    auto s = std::make_unique<vrrp::io::VrrpSocket>(ctx_, log_, ifindex, ifname, f, t);
     auto* raw = s.get();
-    if (receive)
+    if (receive && t == vrrp::io::Transport::ah)
+      s->start([this, raw](const vrrp::io::Packet& p) { received_ah(*raw, p); });
+    else if (receive)
       s->start([this, raw](const vrrp::io::Packet& p) { received(*raw, p); });
     else
       s->discard_input(); // a VMAC socket only sends; the parent's socket receives
@@ -421,7 +433,7 @@ private:
     if (r.cfg.src_ip && r.cfg.track_src_ip) {
       src_missing = true;
       for (const auto& [key, s] : sockets_)
-        if (ifs_.has_address(key.first, *r.cfg.src_ip))
+        if (ifs_.has_address(std::get<0>(key), *r.cfg.src_ip))
           src_missing = false;
       if (ifs_.has_address(r.ifindex, *r.cfg.src_ip))
         src_missing = false;
@@ -520,7 +532,7 @@ private:
     }
     if (removed)
       for (auto it = sockets_.begin(); it != sockets_.end();)
-        it = it->first.first == l.index ? sockets_.erase(it) : std::next(it);
+        it = std::get<0>(it->first) == l.index ? sockets_.erase(it) : std::next(it);
     reevaluate_all(); // track_interface
   }
 
@@ -537,6 +549,49 @@ private:
   }
 
   // --- receive ---------------------------------------------------------------------------------
+
+  /// VRRPv2 behind IPsec AH (keepalived's auth_type AH): find the instance by the VRID inside,
+  /// check the ICV with its key and the sequence number against its counter, then go on as
+  /// for a plain advert.
+  void received_ah(vrrp::io::VrrpSocket& sock, const vrrp::io::Packet& p) {
+    const auto& ip = p.ip_packet;
+    std::size_t ihl = ip.empty() ? 0 : std::size_t(ip[0] & 0x0f) * 4;
+    std::size_t at = ihl + vrrp::ah::ah_size + 1; // the VRID in the VRRP message
+    if (ip.size() <= at) {
+      ++socket_drops_[std::size_t(vrrp::Drop::too_short)];
+      return;
+    }
+    Runner* r = nullptr;
+    for (auto& rp : runners_)
+      if (!rp->stopped && rp->socket == &sock && rp->cfg.virtual_router_id == ip[at])
+        r = rp.get();
+    if (!r) {
+      ++socket_drops_[std::size_t(vrrp::Drop::unknown_vrid)];
+      return;
+    }
+    auto key = std::span<const std::uint8_t>(r->fsm.settings().auth_data.data(),
+                                             std::min<std::size_t>(8, r->cfg.auth_pass.size()));
+    auto opened = vrrp::ah::open(ip, key);
+    if (!opened.ok()) {
+      r->fsm.count_drop(vrrp::ah::to_drop(opened.reason));
+      log_.info("({}) IPsec AH: dropped an advert from {}: {} (seq {})", r->name(),
+                p.src.to_string(), vrrp::ah::to_string(opened.reason), opened.seq);
+      return;
+    }
+    if (r->source && p.src == *r->source) {
+      r->fsm.count_drop(vrrp::Drop::own_packet);
+      return;
+    }
+    if (!r->ah_seq.accept(opened.seq)) {
+      r->fsm.count_drop(vrrp::Drop::replayed);
+      log_.info("({}) IPsec AH: sequence number {} from {} already seen (last {}); dropped",
+                r->name(), opened.seq, p.src.to_string(), r->ah_seq.last());
+      return;
+    }
+    vrrp::io::Packet inner = p;
+    inner.message = opened.message;
+    received(sock, inner);
+  }
 
   void received(vrrp::io::VrrpSocket& sock, const vrrp::io::Packet& p) {
     auto d = vrrp::decode(p.message, p.src, p.dst);
@@ -670,7 +725,10 @@ private:
       detail += ", from " + t.peer->to_string() + " priority " + std::to_string(t.peer_priority);
     if (t.to == vrrp::State::init) {
       log_.info("({}) Stopped (was {})", r.name(), vrrp::to_string(t.from));
-      notifier_.instance(r.cfg, "STOP", r.fsm.priority());
+      // keepalived: an instance deleted by a reload is reported FAULT, or DELETED with
+      // notify_deleted; a stopping daemon reports STOP.
+      std::string state = !r.removed ? "STOP" : r.cfg.notify.notify_deleted ? "DELETED" : "FAULT";
+      notifier_.instance(r.cfg, state, r.fsm.priority());
       return;
     }
     if (t.to == vrrp::State::fault) {
@@ -705,8 +763,28 @@ private:
             ? std::uint16_t(std::chrono::duration_cast<std::chrono::seconds>(s.advert_int).count())
             : std::uint16_t(s.advert_int / 10ms);
     a.auth = s.auth;
-    a.auth_data = s.auth_data;
+    if (!r.ah())
+      a.auth_data = s.auth_data; // PASS: the password travels; AH: zeros, the key never does
     a.addresses = s.vips;
+    if (r.ah()) {
+      // keepalived's AH: one sequence number and IP id per advert, whatever the destinations.
+      auto seq = r.ah_seq.next();
+      auto id = r.ah_ip_id.next();
+      auto key = std::span<const std::uint8_t>(s.auth_data.data(),
+                                               std::min<std::size_t>(8, r.cfg.auth_pass.size()));
+      auto one = [&](const core::IpAddress& dst, std::uint8_t ttl) {
+        auto msg = vrrp::encode(a, *r.source, dst);
+        auto packet =
+            vrrp::ah::seal(*r.source, dst, id, ttl, vrrp::ah::spi_for(*r.source), seq, msg, key);
+        sock->send_raw(packet, dst);
+      };
+      if (r.cfg.unicast_peer.empty())
+        one(r.cfg.mcast_dst_ip, 255);
+      else
+        for (const auto& peer : r.cfg.unicast_peer)
+          one(peer.address, r.cfg.unicast_ttl);
+      return;
+    }
     if (r.cfg.unicast_peer.empty()) {
       auto bytes = vrrp::encode(a, *r.source, r.cfg.mcast_dst_ip, s.checksum);
       sock->send(bytes, *r.source, r.cfg.mcast_dst_ip, 255);
@@ -913,7 +991,8 @@ private:
   std::set<std::string> vmac_pending_;         ///< VMACs being created
   std::map<std::string, std::string> sysctls_; ///< path -> original value
   core::config::ConfigPtr config_;
-  std::map<std::pair<int, core::Family>, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;
+  using SocketKey = std::tuple<int, core::Family, vrrp::io::Transport>;
+  std::map<SocketKey, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;
   std::vector<std::shared_ptr<Runner>> runners_;
   std::set<core::IpAddress> all_vips_;
   std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> socket_drops_{};

@@ -32,15 +32,18 @@
 //   advert sets the counter to its sequence number; each sent advert carries counter + 1 and
 //   advances it (a backup that accepted seq 102 and then becomes master sends 103, 104, ...).
 //   Receipt demands seq > counter, otherwise: "(VI_1) IPSEC-AH : sequence number 6 already
-//   processed. Packet dropped. Local(6)". Consequence: a restarted keepalived master (seq 1
-//   again) is dropped by its peers until it overtakes their counter; keepalived therefore
-//   refuses `state MASTER` with AH ("Initial state master is incompatible with AH
-//   authentication - clearing") and starts in BACKUP.
+//   processed. Packet dropped. Local(6)". A restarted keepalived starts at 0 again but in
+//   BACKUP (it refuses `state MASTER` with AH: "Initial state master is incompatible with AH
+//   authentication - clearing"), so the current master's adverts lift its counter before it
+//   sends; observed: a stop/start of the priority-200 router hands back to it without a single
+//   replay drop. A router that sends before hearing its peers starts at seq 1 and is dropped as
+//   a replay by every peer whose counter is higher.
 // Receipt checks, each logged by keepalived and counted in the instance's stats as an
 //   "Authentication Errors: Failure": SPI != source address ("IPSEC AH : invalid IPSEC SPI
-//   value. 16796938 and expect 2018915346", no instance name), bad ICV (wrong key or a mutated
-//   covered field: "(VI_1) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or
-//   bad password !"), replay (above). Every dropped packet is logged, at each arrival.
+//   value. 16796938 and expect 2018915346" for SPI 0x12345678 from 10.77.0.1: both numbers
+//   byte-swapped and the labels the wrong way round; no instance name), bad ICV (wrong key or a
+//   mutated covered field: "(VI_1) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields
+//   mutation or bad password !"), replay (above). Every dropped packet is logged.
 // Kernel: with no xfrm state (and on kernels without the ah4 handler) a raw IPPROTO_AH socket
 //   receives these packets like any raw socket; nothing else in the stack consumes them.
 #include <array>

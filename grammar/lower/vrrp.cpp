@@ -546,7 +546,6 @@ const Keyword<InstanceDraft> instance_table[] = {
              d.v.auth_type = core::config::AuthType::pass;
            else if (t == "AH") {
              d.v.auth_type = core::config::AuthType::ah;
-             c.unacted(line.args[0], "auth_type AH", "authentication");
            } else
              c.error(line.args[0], "'auth_type' must be PASS or AH, not '" + t + "'");
            have_type = true;
@@ -664,7 +663,8 @@ const Keyword<InstanceDraft> instance_table[] = {
          d.v.notify.notify_deleted = core::config::Command{};
        else
          set_notify(c, s, d.v.notify.notify_deleted);
-     }},
+     },
+     Shape::line, Phase::first, true},
     {"notify",
      [](Ctx& c, const Statement& s, InstanceDraft& d) { set_notify(c, s, d.v.notify.notify); },
      Shape::line, Phase::first, true},

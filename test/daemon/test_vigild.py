@@ -50,13 +50,10 @@ class Daemon:
                     if m:
                         return m
                 left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None and not self._more():
+                if left <= 0:
                     raise AssertionError(f"no line matching {pattern!r}; log:\n" +
                                          "\n".join(self.lines))
                 self.cond.wait(min(left, 0.1))
-
-    def _more(self) -> bool:
-        return False
 
     def mark(self) -> int:
         with self.cond:

@@ -178,3 +178,47 @@ def test_unreachable_smtp_server_does_not_delay_vrrp(lab, tmp_path) -> None:
     worst = max(b - a_ for a_, b in zip(stamps, stamps[1:]))
     print(f"worst advert gap with mail stuck: {worst * 1000:.3f} ms")
     assert worst < 0.150
+
+
+@pytest.mark.lab(hosts=1, ipv4="10.99.0.0/24")
+def test_reload_reports_deleted_instances(lab, tmp_path) -> None:
+    """An instance removed by a reload is reported DELETED with notify_deleted, else FAULT."""
+    h1 = lab.hosts["h1"]
+    fifo_log = tmp_path / "fifo.log"
+    reader = executable(tmp_path / "reader.sh",
+                        f"#!/bin/sh\nwhile true; do while read -r line; do "
+                        f"echo \"$line\" >> {fifo_log}; done < \"$1\"; done\n")
+    head = f"""
+global_defs {{
+    vrrp_notify_fifo {tmp_path / "v.fifo"}
+    vrrp_notify_fifo_script {reader}
+}}
+"""
+
+    def inst(name: str, vrid: int, extra: str = "") -> str:
+        return f"""
+vrrp_instance {name} {{
+    interface eth0
+    version 3
+    virtual_router_id {vrid}
+    priority 100
+    advert_int 0.1
+{extra}
+    virtual_ipaddress {{
+        10.99.0.{vrid}/24
+    }}
+}}
+"""
+
+    conf = head + inst("KEEP", 11) + inst("GONE_D", 12, "    notify_deleted") + inst("GONE_F", 13)
+    p = h1.start_vigild(conf)
+    for n in ("KEEP", "GONE_D", "GONE_F"):
+        p.wait_log(rf"\({n}\) Entering MASTER STATE", timeout=30)
+    path = next(lab.workdir.glob("h1-vigild.conf"))
+    path.write_text(head + inst("KEEP", 11))
+    p.signal(signal.SIGHUP)
+    p.wait_log(r"configuration reloaded: 1 vrrp instance")
+    wait_for(lambda: 'INSTANCE "GONE_F" FAULT 100' in lines(fifo_log)
+             and 'INSTANCE "GONE_D" DELETED 100' in lines(fifo_log), what="deletion notices")
+    assert 'INSTANCE "KEEP" STOP 100' not in lines(fifo_log)
+    assert not h1.has_address("10.99.0.12") and h1.has_address("10.99.0.11")
