@@ -189,3 +189,33 @@ def test_sigterm_stops_with_0(tmp_path: Path, daemon) -> None:
     d = daemon("--config", str(conf), "--log-level", "warn")
     time.sleep(0.3)
     assert d.stop(signal.SIGTERM) == 0
+
+
+def test_enable_script_security_refuses_writable_scripts(tmp_path: Path) -> None:
+    """A root script that a non-root user could change is refused, naming the file and why."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    script = shared / "notify.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o775)  # group-writable
+    os.chmod(tmp_path, 0o755)
+    conf = tmp_path / "v.conf"
+    conf.write_text(f"""global_defs {{
+    enable_script_security
+    script_user root
+}}
+vrrp_instance VI_1 {{
+    interface lo
+    virtual_router_id 1
+    notify_master {script}
+    virtual_ipaddress {{
+        10.0.0.1
+    }}
+}}
+""")
+    r = run("-t", "-f", str(conf))
+    assert r.returncode == 5
+    assert f"refusing to run '{script}' as root: {script} is writable by group" in r.stderr
+    script.chmod(0o755)
+    ok = run("-t", "-f", str(conf))
+    assert "refusing to run" not in ok.stderr

@@ -30,6 +30,10 @@ vrrp_instance VI_1 {
     virtual_ipaddress {
         10.99.0.100/24
     }
+    virtual_ipaddress_excluded {
+        10.99.0.150/24
+        fd00:77::1/64
+    }
     virtual_routes {
         10.77.0.0/16 via 10.99.0.254 dev eth0
         src 10.99.0.100 to 10.78.0.0/16 via 10.99.0.254 table 100
@@ -70,6 +74,10 @@ def test_virtual_routes_follow_the_master(lab) -> None:
     wait_for(lambda: has_rule(h1, "from 10.99.0.100 lookup 100"), what="virtual rule")
     assert not has_route(h2, "10.77.0.0/16")
     assert not has_rule(h2, "from 10.99.0.100 lookup 100")
+    # Excluded addresses move with the instance but are not advertised (a mixed family is fine).
+    h1.wait_address("10.99.0.150")
+    h1.wait_address("fd00:77::1")
+    assert not h2.has_address("10.99.0.150")
 
     # Handover: the routes and rules move with the VIP.
     mark = b.log_mark()
@@ -77,6 +85,7 @@ def test_virtual_routes_follow_the_master(lab) -> None:
     b.wait_log(r"Entering MASTER STATE", after=mark, timeout=30)
     wait_for(lambda: has_route(h2, "10.77.0.0/16"), what="virtual route on the new master")
     wait_for(lambda: has_rule(h2, "from 10.99.0.100 lookup 100"), what="rule on the new master")
+    h2.wait_address("10.99.0.150")
     # The stopped node removed everything it had added, statics included.
     assert not has_route(h1, "10.77.0.0/16")
     assert not has_route(h1, "10.88.0.0/16")

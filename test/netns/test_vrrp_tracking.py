@@ -177,13 +177,16 @@ vrrp_instance VI_A {{
     }}
 }}
 vrrp_instance VI_B {{
-    interface eth1
+    interface eth0
     version 3
     virtual_router_id 62
     priority {prio}
     advert_int 0.1
+    track_interface {{
+        eth1
+    }}
     virtual_ipaddress {{
-        10.98.0.100/24
+        10.99.0.101/24
     }}
 }}
 """
@@ -196,20 +199,18 @@ def test_sync_group_fails_over_together(lab) -> None:
     h2 = lab.add_host("h2", lans=["lan0", "lan1"])
     a = h1.start_vigild(SYNC.format(prio=200))
     b = h2.start_vigild(SYNC.format(prio=100))
-    wait_for(lambda: h1.has_address("10.99.0.100") and h1.has_address("10.98.0.100"),
-             timeout=30, what="h1 master of both")
+    both = ("10.99.0.100", "10.99.0.101")
+    wait_for(lambda: all(h1.has_address(v) for v in both), timeout=30, what="h1 master of both")
     mark_a, mark_b = a.log_mark(), b.log_mark()
-    h1.link_set("eth1", "down")  # only VI_B's interface fails...
-    a.wait_log(r"\(VI_B\) Entering FAULT STATE \(interface eth1", after=mark_a)
+    h1.link_set("eth1", "down")  # only VI_B's tracked interface fails...
+    a.wait_log(r"\(VI_B\) Entering FAULT STATE \(track_interface eth1 is down", after=mark_a)
     a.wait_log(r"\(VI_A\) Entering FAULT STATE \(sync group G is in FAULT\)", after=mark_a)
     # ...and both addresses move to h2 together.
-    wait_for(lambda: h2.has_address("10.99.0.100") and h2.has_address("10.98.0.100"),
-             timeout=30, what="h2 master of both")
-    assert not h1.has_address("10.99.0.100")
+    wait_for(lambda: all(h2.has_address(v) for v in both), timeout=30, what="h2 master of both")
+    assert not any(h1.has_address(v) for v in both)
     b.wait_log(r"\(VI_A\) Entering MASTER STATE", after=mark_b)
     b.wait_log(r"\(VI_B\) Entering MASTER STATE", after=mark_b)
     h1.link_set("eth1", "up")
-    wait_for(lambda: h1.has_address("10.99.0.100") and h1.has_address("10.98.0.100"),
-             timeout=30, what="h1 to take both back")
-    wait_for(lambda: not h2.has_address("10.99.0.100") and not h2.has_address("10.98.0.100"),
-             what="h2 to release both")
+    wait_for(lambda: all(h1.has_address(v) for v in both), timeout=30,
+             what="h1 to take both back")
+    wait_for(lambda: not any(h2.has_address(v) for v in both), what="h2 to release both")
