@@ -159,38 +159,32 @@ void Notifier::mail(const std::string& kind, const std::string& name, const std:
                                       rfc5322_date(std::chrono::system_clock::now())));
 }
 
-void Notifier::instance(const core::config::VrrpInstance& vi, const std::string& state,
-                        unsigned priority) {
-  fifo_line("INSTANCE \"" + vi.name + "\" " + state + " " + std::to_string(priority));
+void Notifier::transition(const std::string& kind, const std::string& name,
+                          const core::config::NotifyScripts& notify, const std::string& state,
+                          unsigned priority) {
+  fifo_line(kind + " \"" + name + "\" " + state + " " + std::to_string(priority));
   std::vector<const core::config::Command*> scripts;
-  if (const auto* s = script_for(vi.notify, state); s && *s && !(*s)->argv.empty())
+  if (const auto* s = script_for(notify, state); s && *s && !(*s)->argv.empty())
     scripts.push_back(&**s);
   std::vector<std::string> extra;
-  if (vi.notify.notify) {
-    scripts.push_back(&*vi.notify.notify);
-    extra = {"INSTANCE", vi.name, state, std::to_string(priority)};
+  if (notify.notify) {
+    scripts.push_back(&*notify.notify);
+    extra = {kind, name, state, std::to_string(priority)};
   }
   if (!scripts.empty())
-    run_scripts("INSTANCE " + vi.name, std::move(scripts), std::move(extra));
-  if (vi.notify.smtp_alert && state != "STOP" && state != "DELETED")
-    mail("INSTANCE", vi.name, state, priority);
+    run_scripts(kind + " " + name, std::move(scripts), std::move(extra));
+  if (notify.smtp_alert && state != "STOP" && state != "DELETED")
+    mail(kind, name, state, priority);
+}
+
+void Notifier::instance(const core::config::VrrpInstance& vi, const std::string& state,
+                        unsigned priority) {
+  transition("INSTANCE", vi.name, vi.notify, state, priority);
 }
 
 void Notifier::group(const core::config::SyncGroup& g, const std::string& state,
                      unsigned priority) {
-  fifo_line("GROUP \"" + g.name + "\" " + state + " " + std::to_string(priority));
-  std::vector<const core::config::Command*> scripts;
-  if (const auto* s = script_for(g.notify, state); s && *s && !(*s)->argv.empty())
-    scripts.push_back(&**s);
-  std::vector<std::string> extra;
-  if (g.notify.notify) {
-    scripts.push_back(&*g.notify.notify);
-    extra = {"GROUP", g.name, state, std::to_string(priority)};
-  }
-  if (!scripts.empty())
-    run_scripts("GROUP " + g.name, std::move(scripts), std::move(extra));
-  if (g.notify.smtp_alert && state != "STOP")
-    mail("GROUP", g.name, state, priority);
+  transition("GROUP", g.name, g.notify, state, priority);
 }
 
 void Notifier::priority(const core::config::VrrpInstance& vi, bool master, unsigned priority) {

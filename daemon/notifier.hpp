@@ -53,6 +53,9 @@ public:
 private:
   struct Queue;
   void fifo_line(const std::string& line);
+  void transition(const std::string& kind, const std::string& name,
+                  const core::config::NotifyScripts& notify, const std::string& state,
+                  unsigned priority);
   void run_scripts(const std::string& key, std::vector<const core::config::Command*> scripts,
                    std::vector<std::string> extra);
   void mail(const std::string& kind, const std::string& name, const std::string& state,

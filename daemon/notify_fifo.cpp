@@ -7,26 +7,20 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <spdlog/logger.h>
+
+#include "core/io/fd.hpp"
 
 namespace vigil::daemon {
 
-namespace asio = boost::asio;
-
 constexpr std::size_t max_queued_lines = 10000;
 
-struct NotifyFifo::Impl {
-  Impl(asio::io_context& c, int fd) : sd(c, fd) {}
-  asio::posix::stream_descriptor sd;
-};
-
-NotifyFifo::NotifyFifo(asio::io_context& ctx, spdlog::logger& log,
+NotifyFifo::NotifyFifo(boost::asio::io_context& ctx, spdlog::logger& log,
                        const core::config::NotifyFifo& config)
-    : log_(log), path_(config.path), alive_(std::make_shared<bool>(true)) {
+    : log_(log), path_(config.path) {
   struct stat st {};
   if (::stat(path_.c_str(), &st) == 0) {
     if (!S_ISFIFO(st.st_mode))
@@ -54,14 +48,10 @@ NotifyFifo::NotifyFifo(asio::io_context& ctx, spdlog::logger& log,
   int fd = ::open(path_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     throw std::system_error(errno, std::generic_category(), "open " + path_);
-  impl_ = std::make_unique<Impl>(ctx, fd);
+  fd_ = std::make_unique<core::io::Fd>(ctx, fd);
 }
 
-NotifyFifo::~NotifyFifo() {
-  *alive_ = false;
-  boost::system::error_code ec;
-  impl_->sd.close(ec);
-}
+NotifyFifo::~NotifyFifo() = default;
 
 void NotifyFifo::write(std::string line) {
   line += '\n';
@@ -79,7 +69,7 @@ void NotifyFifo::write(std::string line) {
 }
 
 void NotifyFifo::flush() {
-  int fd = impl_->sd.native_handle();
+  int fd = fd_->get();
   while (!queue_.empty()) {
     const std::string& l = queue_.front();
     ssize_t n = ::write(fd, l.data() + offset_, l.size() - offset_);
@@ -107,14 +97,10 @@ void NotifyFifo::wait_writable() {
   if (waiting_)
     return;
   waiting_ = true;
-  impl_->sd.async_wait(asio::posix::stream_descriptor::wait_write,
-                       [this, alive = alive_](const boost::system::error_code& ec) {
-                         if (!*alive)
-                           return;
-                         waiting_ = false;
-                         if (!ec)
-                           flush();
-                       });
+  fd_->when_writable([this] {
+    waiting_ = false;
+    flush();
+  });
 }
 
 } // namespace vigil::daemon

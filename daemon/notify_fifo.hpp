@@ -15,6 +15,9 @@ class io_context;
 namespace spdlog {
 class logger;
 }
+namespace vigil::core::io {
+class Fd;
+}
 
 namespace vigil::daemon {
 
@@ -39,15 +42,13 @@ private:
   void flush();
   void wait_writable();
 
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<core::io::Fd> fd_;
   spdlog::logger& log_;
   std::string path_;
   std::deque<std::string> queue_;
   std::size_t offset_ = 0; ///< bytes of queue_.front() already written
   bool waiting_ = false;
   std::uint64_t dropped_ = 0;
-  std::shared_ptr<bool> alive_;
 };
 
 } // namespace vigil::daemon

@@ -10,33 +10,23 @@
 #include <system_error>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "core/io/fd.hpp"
 #include "core/io/netlink.hpp"
 
 namespace vigil::core::io {
 
 namespace asio = boost::asio;
 
-struct FileWatch::Impl {
-  Impl(asio::io_context& c, int fd) : sd(c, fd) {}
-  asio::posix::stream_descriptor sd;
-  alignas(inotify_event) std::array<char, 8192> buf{};
-};
-
-FileWatch::FileWatch(asio::io_context& ctx) : alive_(std::make_shared<bool>(true)) {
+FileWatch::FileWatch(asio::io_context& ctx) {
   int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0)
     throw std::system_error(errno, std::generic_category(), "inotify_init1");
-  impl_ = std::make_unique<Impl>(ctx, fd);
-  arm();
+  fd_ = std::make_unique<Fd>(ctx, fd);
+  fd_->on_readable([this] { on_readable(); });
 }
 
-FileWatch::~FileWatch() {
-  *alive_ = false;
-  boost::system::error_code ec;
-  impl_->sd.close(ec);
-}
+FileWatch::~FileWatch() = default;
 
 std::optional<std::string> FileWatch::read(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -63,7 +53,7 @@ std::optional<std::string> FileWatch::watch(const std::string& path, Handler on_
   auto slash = path.rfind('/');
   std::string dir = slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  int wd = ::inotify_add_watch(impl_->sd.native_handle(), dir.c_str(),
+  int wd = ::inotify_add_watch(fd_->get(), dir.c_str(),
                                IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
                                    IN_MOVED_FROM | IN_MODIFY);
   if (wd < 0) {
@@ -74,25 +64,15 @@ std::optional<std::string> FileWatch::watch(const std::string& path, Handler on_
   return read(path);
 }
 
-void FileWatch::arm() {
-  impl_->sd.async_wait(asio::posix::stream_descriptor::wait_read,
-                       [this, alive = alive_](const boost::system::error_code& ec) {
-                         if (!*alive || ec)
-                           return;
-                         on_readable();
-                         if (*alive)
-                           arm();
-                       });
-}
-
 void FileWatch::on_readable() {
+  alignas(inotify_event) std::array<char, 8192> buf{};
   for (;;) {
-    ssize_t n = ::read(impl_->sd.native_handle(), impl_->buf.data(), impl_->buf.size());
+    ssize_t n = ::read(fd_->get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
       return;
-    for (char* p = impl_->buf.data(); p < impl_->buf.data() + n;) {
+    for (char* p = buf.data(); p < buf.data() + n;) {
       auto* ev = reinterpret_cast<inotify_event*>(p);
       p += sizeof(inotify_event) + ev->len;
       if (ev->len == 0)
@@ -103,7 +83,7 @@ void FileWatch::on_readable() {
         if (it->second.name != name)
           continue;
         bool gone = ev->mask & (IN_DELETE | IN_MOVED_FROM);
-        auto alive = alive_;
+        auto alive = fd_->alive();
         it->second.handler(gone ? std::nullopt : read(it->second.path));
         if (!*alive)
           return;

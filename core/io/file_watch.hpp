@@ -33,11 +33,9 @@ public:
   static std::optional<std::string> read(const std::string& path);
 
 private:
-  void arm();
   void on_readable();
 
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<class Fd> fd_;
   struct Watched {
     std::string dir;
     std::string name;
@@ -45,7 +43,6 @@ private:
     Handler handler;
   };
   std::multimap<int, Watched> watches_; ///< by inotify watch descriptor of the folder
-  std::shared_ptr<bool> alive_;
 };
 
 } // namespace vigil::core::io

@@ -11,7 +11,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -117,15 +116,8 @@ std::vector<std::uint8_t> Message::take() {
 
 // --- NetlinkSocket -----------------------------------------------------------------------------
 
-struct NetlinkSocket::Impl {
-  Impl(asio::io_context& c, int fd) : ctx(c), sd(c, fd) {}
-  asio::io_context& ctx;
-  asio::posix::stream_descriptor sd;
-};
-
 NetlinkSocket::NetlinkSocket(asio::io_context& ctx, int protocol)
-    : next_seq_(static_cast<std::uint32_t>(::time(nullptr))), rx_(receive_buffer),
-      alive_(std::make_shared<bool>(true)) {
+    : ctx_(ctx), next_seq_(static_cast<std::uint32_t>(::time(nullptr))), rx_(receive_buffer) {
   int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   if (fd < 0)
     throw_errno("netlink socket");
@@ -147,43 +139,27 @@ NetlinkSocket::NetlinkSocket(asio::io_context& ctx, int protocol)
   socklen_t len = sizeof sa;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
   port_id_ = sa.nl_pid;
-  impl_ = std::make_unique<Impl>(ctx, fd);
+  fd_ = std::make_unique<Fd>(ctx, fd);
 }
 
-NetlinkSocket::~NetlinkSocket() {
-  *alive_ = false;
-  boost::system::error_code ec;
-  impl_->sd.close(ec);
-}
+NetlinkSocket::~NetlinkSocket() = default;
 
 void NetlinkSocket::join(unsigned group) {
   int g = static_cast<int>(group);
-  if (::setsockopt(impl_->sd.native_handle(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof g) !=
-      0)
+  if (::setsockopt(fd_->get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof g) != 0)
     throw_errno("netlink join group");
 }
 
 void NetlinkSocket::start(ReplyHandler notification, std::function<void()> on_overrun) {
   notification_ = std::move(notification);
   on_overrun_ = std::move(on_overrun);
-  arm();
-}
-
-void NetlinkSocket::arm() {
-  impl_->sd.async_wait(asio::posix::stream_descriptor::wait_read,
-                       [this, alive = alive_](const boost::system::error_code& ec) {
-                         if (!*alive || ec)
-                           return;
-                         on_readable();
-                         if (*alive)
-                           arm();
-                       });
+  fd_->on_readable([this] { on_readable(); });
 }
 
 void NetlinkSocket::on_readable() {
   // Drain everything that is queued; each recv is one datagram with one or more messages.
   for (;;) {
-    ssize_t n = ::recv(impl_->sd.native_handle(), rx_.data(), rx_.size(), MSG_DONTWAIT);
+    ssize_t n = ::recv(fd_->get(), rx_.data(), rx_.size(), MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -196,7 +172,7 @@ void NetlinkSocket::on_readable() {
     }
     if (n == 0)
       return;
-    auto alive = alive_;
+    auto alive = fd_->alive();
     dispatch(rx_.data(), std::size_t(n));
     if (!*alive)
       return;
@@ -256,8 +232,8 @@ void NetlinkSocket::request(std::vector<std::uint8_t> msg, ReplyHandler on_reply
   to.nl_family = AF_NETLINK;
   ssize_t n;
   do {
-    n = ::sendto(impl_->sd.native_handle(), msg.data(), msg.size(), MSG_DONTWAIT,
-                 reinterpret_cast<sockaddr*>(&to), sizeof to);
+    n = ::sendto(fd_->get(), msg.data(), msg.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to),
+                 sizeof to);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     NetlinkError e{errno, "netlink send: " + errno_text(errno)};
@@ -271,8 +247,7 @@ void NetlinkSocket::request(std::vector<std::uint8_t> msg, ReplyHandler on_reply
 asio::awaitable<std::optional<NetlinkError>> NetlinkSocket::call(std::vector<std::uint8_t> msg,
                                                                  ReplyHandler on_reply) {
   // Park on a timer that never expires; the completion cancels it.
-  auto timer =
-      std::make_shared<asio::steady_timer>(impl_->ctx, asio::steady_timer::time_point::max());
+  auto timer = std::make_shared<asio::steady_timer>(ctx_, asio::steady_timer::time_point::max());
   auto result = std::make_shared<std::optional<std::optional<NetlinkError>>>();
   request(std::move(msg), std::move(on_reply), [timer, result](const NetlinkError* e) {
     if (e)

@@ -13,6 +13,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "core/io/fd.hpp"
+
 struct nlmsghdr;
 namespace boost::asio {
 class io_context;
@@ -85,20 +87,18 @@ private:
     ReplyHandler on_reply;
     DoneHandler on_done;
   };
-  void arm();
   void on_readable();
   void dispatch(const std::uint8_t* data, std::size_t len);
   void finish(std::uint32_t seq, const NetlinkError* err);
 
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  boost::asio::io_context& ctx_;
+  std::unique_ptr<Fd> fd_;
   std::uint32_t port_id_ = 0;
   std::uint32_t next_seq_;
   std::map<std::uint32_t, Pending> pending_;
   ReplyHandler notification_;
   std::function<void()> on_overrun_;
   std::vector<std::uint8_t> rx_;
-  std::shared_ptr<bool> alive_;
 };
 
 /// strerror() for an errno value.

@@ -83,6 +83,11 @@ std::optional<long long> Ctx::integer(const Word& w, std::string_view what, long
     first += 2;
   }
   auto [ptr, ec] = std::from_chars(first, last, v, base);
+  if (first != last && ptr == last && ec == std::errc::result_out_of_range) {
+    error(w, "'" + std::string(what) + "' must be in the range " + std::to_string(min) + ".." +
+                 std::to_string(max) + ", not " + t);
+    return std::nullopt;
+  }
   if (first == last || ptr != last || ec != std::errc()) {
     error(w, "'" + t + "' is not an integer (for '" + std::string(what) + "')");
     return std::nullopt;
@@ -107,10 +112,11 @@ std::optional<Micros> Ctx::seconds(const Word& w, std::string_view what, Micros 
   bool digits = false;
   bool bad = t.empty();
   while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) {
-    whole = whole * 10 + (t[i] - '0');
     digits = true;
-    if (whole > 100'000'000)
-      bad = true;
+    // Past 10^8 s every bound is exceeded: stop there (saturate) so that a long digit string
+    // gets the range error below instead of overflowing.
+    if (whole <= 100'000'000)
+      whole = whole * 10 + (t[i] - '0');
     ++i;
   }
   if (i < t.size() && t[i] == '.') {

@@ -12,17 +12,15 @@
 #include <cstring>
 #include <system_error>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <spdlog/logger.h>
+
+#include "core/io/fd.hpp"
 
 #include "vrrp/ah.hpp"
 #include "vrrp/packet.hpp"
 
 namespace vigil::vrrp::io {
 namespace {
-
-namespace asio = boost::asio;
 
 // DSCP CS6 (network control), as keepalived marks its adverts.
 constexpr int traffic_class = 0xc0;
@@ -39,15 +37,14 @@ void setopt(int fd, int level, int name, int value, const char* what) {
 } // namespace
 
 struct VrrpSocket::Impl {
-  Impl(asio::io_context& ctx, int fd) : sd(ctx, fd) {}
-  asio::posix::stream_descriptor sd;
+  Impl(boost::asio::io_context& ctx, int fd) : fd(ctx, fd) {}
+  core::io::Fd fd;
   std::array<std::uint8_t, 65536> buf{};
 };
 
-VrrpSocket::VrrpSocket(asio::io_context& ctx, spdlog::logger& log, int ifindex,
+VrrpSocket::VrrpSocket(boost::asio::io_context& ctx, spdlog::logger& log, int ifindex,
                        const std::string& ifname, core::Family family, Transport transport)
-    : log_(log), ifindex_(ifindex), ifname_(ifname), family_(family), transport_(transport),
-      alive_(std::make_shared<bool>(true)) {
+    : log_(log), ifindex_(ifindex), ifname_(ifname), family_(family), transport_(transport) {
   bool v4 = family == core::Family::inet;
   bool use_ah = transport == Transport::ah;
   if (use_ah && !v4) {
@@ -101,16 +98,12 @@ VrrpSocket::VrrpSocket(asio::io_context& ctx, spdlog::logger& log, int ifindex,
   impl_ = std::make_unique<Impl>(ctx, fd);
 }
 
-VrrpSocket::~VrrpSocket() {
-  *alive_ = false;
-  boost::system::error_code ec;
-  impl_->sd.close(ec);
-}
+VrrpSocket::~VrrpSocket() = default;
 
 void VrrpSocket::join(const core::IpAddress& group) {
   if (std::find(joined_.begin(), joined_.end(), group) != joined_.end())
     return;
-  int fd = impl_->sd.native_handle();
+  int fd = impl_->fd.get();
   if (family_ == core::Family::inet) {
     ip_mreqn mr{};
     std::memcpy(&mr.imr_multiaddr, group.data(), 4);
@@ -131,29 +124,17 @@ void VrrpSocket::join(const core::IpAddress& group) {
 void VrrpSocket::discard_input() {
   sock_filter drop{BPF_RET | BPF_K, 0, 0, 0};
   sock_fprog prog{1, &drop};
-  if (::setsockopt(impl_->sd.native_handle(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) !=
-      0)
+  if (::setsockopt(impl_->fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0)
     fail("SO_ATTACH_FILTER on " + ifname_);
 }
 
 void VrrpSocket::start(std::function<void(const Packet&)> on_packet) {
   on_packet_ = std::move(on_packet);
-  arm();
-}
-
-void VrrpSocket::arm() {
-  impl_->sd.async_wait(asio::posix::stream_descriptor::wait_read,
-                       [this, alive = alive_](const boost::system::error_code& ec) {
-                         if (!*alive || ec)
-                           return;
-                         on_readable();
-                         if (*alive)
-                           arm();
-                       });
+  impl_->fd.on_readable([this] { on_readable(); });
 }
 
 void VrrpSocket::on_readable() {
-  int fd = impl_->sd.native_handle();
+  int fd = impl_->fd.get();
   for (int budget = 0; budget < 256; ++budget) { // bounded: adverts of other sockets wait too
     sockaddr_storage from{};
     alignas(cmsghdr) std::array<std::uint8_t, 256> control{};
@@ -217,7 +198,7 @@ void VrrpSocket::on_readable() {
       }
       p.message = std::span<const std::uint8_t>(data, std::size_t(n));
     }
-    auto alive = alive_;
+    auto alive = impl_->fd.alive();
     on_packet_(p);
     if (!*alive)
       return;
@@ -231,7 +212,7 @@ bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddre
     log_.error("cannot send a bare VRRP message on the AH socket of {}: use send_raw()", ifname_);
     return false;
   }
-  int fd = impl_->sd.native_handle();
+  int fd = impl_->fd.get();
   iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
   msghdr msg{};
   msg.msg_iov = &iov;
@@ -308,7 +289,7 @@ bool VrrpSocket::send_raw(std::span<const std::uint8_t> ip_packet, const core::I
   std::memcpy(&to.sin_addr, dst.data(), 4);
   ssize_t n;
   do {
-    n = ::sendto(impl_->sd.native_handle(), ip_packet.data(), ip_packet.size(), MSG_DONTWAIT,
+    n = ::sendto(impl_->fd.get(), ip_packet.data(), ip_packet.size(), MSG_DONTWAIT,
                  reinterpret_cast<const sockaddr*>(&to), sizeof to);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {

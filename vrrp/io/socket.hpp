@@ -75,7 +75,6 @@ public:
   std::uint64_t send_errors() const { return send_errors_; }
 
 private:
-  void arm();
   void on_readable();
 
   struct Impl;
@@ -86,7 +85,6 @@ private:
   core::Family family_;
   Transport transport_;
   std::function<void(const Packet&)> on_packet_;
-  std::shared_ptr<bool> alive_;
   std::uint64_t received_ = 0;
   std::uint64_t malformed_ = 0;
   std::uint64_t sent_ = 0;
