@@ -22,6 +22,10 @@ PreprocessOptions pp_options(const LoadOptions& options) {
   PreprocessOptions pp;
   pp.config_id = options.config_id;
   pp.all_config = options.all_config;
+  if (options.max_expanded_bytes != 0)
+    pp.max_output_bytes = options.max_expanded_bytes;
+  if (options.max_expansion_steps != 0)
+    pp.max_expansion_steps = options.max_expansion_steps;
   return pp;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // The public face of the grammar library: keepalived.conf text -> immutable Config.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,9 @@ struct LoadOptions {
   std::string config_id;   ///< for `@ID` lines (keepalived -i; default: the short host name)
   std::string hostname;    ///< default router_id, smtp_helo_name, email sender
   bool all_config = false; ///< `-e`: an include matching nothing is an error
+  /// Expansion limits (see PreprocessOptions); 0 keeps the preprocessor's default.
+  std::size_t max_expanded_bytes = 0;
+  std::uint64_t max_expansion_steps = 0;
 };
 
 /// A keyword the model accepts but this vigild build does not act on yet.

@@ -150,6 +150,13 @@ private:
   };
   struct Definition {
     std::vector<Line> lines;
+    std::size_t bytes() const {
+      std::size_t n = 0;
+      for (const auto& l : lines)
+        for (const auto& p : l)
+          n += p.text.size();
+      return n;
+    }
   };
 
   void error(const Origin& o, std::string msg) {
@@ -329,6 +336,10 @@ private:
 
   /// Handles ~SEQ, expands variables and emits the resulting lines.
   void process_line(const Line& line, int depth) {
+    if (budget_exhausted_ || line.empty())
+      return;
+    if (depth == 0)
+      statement_ = line.front().origin;
     if (depth > max_expansion_depth) {
       error(line.front().origin, "variable expansion nested deeper than " +
                                      std::to_string(max_expansion_depth) +
@@ -436,6 +447,8 @@ private:
       auto saved = vars_.find(var) != vars_.end() ? std::optional<Definition>(vars_[var])
                                                   : std::optional<Definition>();
       for (long long v = start; step > 0 ? v <= end : v >= end; v += step) {
+        if (!spend(0))
+          break;
         char buf[32];
         std::snprintf(buf, sizeof buf, hex ? "%llx" : "%lld", v);
         Origin gen = where;
@@ -448,8 +461,11 @@ private:
         if (out_.text.size() > options_.max_output_bytes) {
           error(where, "'~SEQ' expansion makes the configuration larger than " +
                            std::to_string(options_.max_output_bytes >> 20) + " MiB");
+          budget_exhausted_ = true;
           break;
         }
+        if (step > 0 ? v > LLONG_MAX - step : v < LLONG_MIN - step)
+          break; // the next value would overflow: it is past `end` anyway
       }
       if (saved)
         vars_[var] = *saved;
@@ -516,6 +532,9 @@ private:
           Origin gen = at;
           gen.advance = false;
           out.back().push_back(Piece{*builtin, gen});
+        } else if (!spend(def->second.bytes())) {
+          expansion_failed_ = true;
+          return;
         } else if (depth >= max_expansion_depth) {
           if (!expansion_failed_)
             error(at, "variable '$" + name + "' expands into itself more than " +
@@ -569,6 +588,31 @@ private:
   Preprocessed out_;
   std::vector<Frame> stack_;
   bool expansion_failed_ = false;
+
+  /// Counts one expansion step producing about `bytes`; false (reported once) when the
+  /// configuration's expansion budget is spent.
+  /// Reported at the statement being expanded (the innermost reference may sit in a variable
+  /// definition far away).
+  bool spend(std::size_t bytes) {
+    if (budget_exhausted_)
+      return false;
+    ++steps_;
+    expanded_bytes_ += bytes;
+    if (steps_ <= options_.max_expansion_steps && expanded_bytes_ <= options_.max_output_bytes)
+      return true;
+    budget_exhausted_ = true;
+    error(statement_, steps_ > options_.max_expansion_steps
+                          ? "variable and '~SEQ' expansion takes more than " +
+                                std::to_string(options_.max_expansion_steps) +
+                                " steps (is a variable used many times inside another?)"
+                          : "variable and '~SEQ' expansion makes the configuration larger than " +
+                                std::to_string(options_.max_output_bytes >> 20) + " MiB");
+    return false;
+  }
+  std::uint64_t steps_ = 0;
+  Origin statement_{};
+  std::size_t expanded_bytes_ = 0;
+  bool budget_exhausted_ = false;
   std::map<std::string, Definition, std::less<>> vars_;
 };
 

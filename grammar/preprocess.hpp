@@ -7,6 +7,7 @@
 //   - `~SEQ(var, [start,] [step,] end)` repetition of the rest of a line (`~SEQx`: hex values),
 //   - `include PATTERN` (glob and brace patterns, relative to the including file's folder).
 // Its output is plain statement text plus a SourceMap back to the original files.
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -19,7 +20,11 @@ namespace vigil::grammar {
 struct PreprocessOptions {
   std::string config_id;   ///< matched by `@ID` (keepalived: -i, default the short host name)
   bool all_config = false; ///< `-e`: an include that matches nothing is an error
-  std::size_t max_output_bytes = std::size_t(1) << 30; ///< guard against runaway ~SEQ
+  /// Guards against runaway ~SEQ and variable expansion (a variable used twice in a variable
+  /// used twice ... grows exponentially): the bytes variables and ~SEQ may produce, and how
+  /// many variable references and ~SEQ steps may be expanded, in the whole configuration.
+  std::size_t max_output_bytes = std::size_t(256) << 20;
+  std::uint64_t max_expansion_steps = std::uint64_t(1) << 22;
 };
 
 struct Preprocessed {

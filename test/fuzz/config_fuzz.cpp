@@ -15,6 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   vigil::grammar::LoadOptions options;
   options.config_id = "fuzz";
   options.hostname = "fuzz";
+  // The default limits allow configurations of hundreds of MiB; a few MiB find the same bugs
+  // without turning every exponential-expansion input into a timeout.
+  options.max_expanded_bytes = std::size_t(4) << 20;
+  options.max_expansion_steps = 200000;
   auto result = vigil::grammar::load_text(text, "fuzz.conf", options);
   (void)result;
   return 0;

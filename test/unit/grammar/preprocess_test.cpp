@@ -64,6 +64,43 @@ TEST_CASE("self-referencing variables are an error, not a hang") {
   CHECK(d.has_errors());
 }
 
+TEST_CASE("exponential or endless expansion is an error, not a hang") {
+  // Each variable uses the previous one twice: $V30 would be 2^30 words.
+  std::string text = "$V0=x\n";
+  for (int k = 1; k <= 30; ++k)
+    text += "$V" + std::to_string(k) + "=$V" + std::to_string(k - 1) + " $V" +
+            std::to_string(k - 1) + "\n";
+  text += "use $V30\n";
+  core::Diagnostics d;
+  PreprocessOptions o;
+  o.max_expansion_steps = 100000;
+  auto out = preprocess_text("t.conf", text, o, d);
+  REQUIRE(d.error_count() == 1);
+  CHECK(d.items().front().message.find("more than 100000 steps") != std::string::npos);
+  CHECK(d.items().front().pos.line == 32);
+  CHECK(out.text.size() < 1000000);
+
+  // Nested ~SEQ producing nothing still ends: every step counts.
+  core::Diagnostics d2;
+  preprocess_text("t.conf", "~SEQ(a, 1000000) ~SEQ(b, 1000000) ~SEQ(c, 1000000)\n", o, d2);
+  CHECK(d2.error_count() == 1);
+
+  // A long variable repeated many times hits the byte limit.
+  core::Diagnostics d3;
+  PreprocessOptions small;
+  small.max_output_bytes = 1 << 20;
+  preprocess_text("t.conf", "$L=" + std::string(100000, 'y') + "\n~SEQ(i, 100) $L\n", small, d3);
+  REQUIRE(d3.error_count() == 1);
+  CHECK(d3.items().front().message.find("larger than 1 MiB") != std::string::npos);
+
+  // A ~SEQ ending at the largest integer does not overflow its counter.
+  core::Diagnostics d4;
+  auto edge =
+      preprocess_text("t.conf", "~SEQ(i, 9223372036854775806, 9223372036854775807) n $i\n", o, d4);
+  CHECK(d4.items().empty());
+  CHECK(edge.text == "n 9223372036854775806\nn 9223372036854775807\n");
+}
+
 TEST_CASE("~SEQ repeats the rest of the line") {
   core::Diagnostics d;
   CHECK(pp("~SEQ(i, 3) x $i\n", d) == "x 1\nx 2\nx 3\n");
