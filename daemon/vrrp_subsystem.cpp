@@ -636,7 +636,9 @@ private:
     }
     vrrp::Received in{d.advert, p.src, p.ttl, multicast, d.form};
     auto before = r.fsm.counters().drops;
-    execute(r, r.fsm.receive(in, Clock::now()));
+    // The advert arrived p.age ago: timers restart from then (RFC 9568 6.4.2: on receipt).
+    execute(r,
+            r.fsm.receive(in, Clock::now() - std::chrono::duration_cast<Clock::duration>(p.age)));
     log_new_drops(r, before, p);
     rearm(r);
   }

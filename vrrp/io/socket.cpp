@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <ctime>
 #include <cstring>
 #include <system_error>
 
@@ -32,6 +34,24 @@ constexpr int traffic_class = 0xc0;
 void setopt(int fd, int level, int name, int value, const char* what) {
   if (::setsockopt(fd, level, name, &value, sizeof value) != 0)
     fail(what);
+}
+
+/// How long ago the kernel received the packet of `msg` (SCM_TIMESTAMPNS, a CLOCK_REALTIME
+/// time): 0 when absent, and clamped to [0, max_packet_age] so that a wall-clock step between
+/// arrival and now cannot move a timer by more than that.
+std::chrono::nanoseconds packet_age(msghdr& msg) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+      continue;
+    timespec rx{};
+    std::memcpy(&rx, CMSG_DATA(c), sizeof rx);
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    auto age = std::chrono::seconds(now.tv_sec - rx.tv_sec) +
+               std::chrono::nanoseconds(now.tv_nsec - rx.tv_nsec);
+    return std::clamp<std::chrono::nanoseconds>(age, std::chrono::nanoseconds(0), max_packet_age);
+  }
+  return std::chrono::nanoseconds(0);
 }
 
 } // namespace
@@ -60,6 +80,9 @@ VrrpSocket::VrrpSocket(boost::asio::io_context& ctx, spdlog::logger& log, int if
         0)
       fail("SO_BINDTODEVICE " + ifname);
     setopt(fd, SOL_SOCKET, SO_RCVBUF, 1 << 18, "SO_RCVBUF");
+    // The kernel's receive time: timers restart from when the advert arrived, not from when the
+    // (possibly busy) event loop got to it.
+    setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
     if (use_ah) {
       // vigil writes the whole IP header (TTL, TOS, id, addresses): the ICV covers it. The
       // multicast options still choose the interface and keep our own adverts from looping.
@@ -154,6 +177,7 @@ void VrrpSocket::on_readable() {
     }
     ++received_;
     Packet p;
+    p.age = packet_age(msg);
     const std::uint8_t* data = impl_->buf.data();
     if (family_ == core::Family::inet) {
       // IPv4 raw sockets deliver the IP header: TTL and destination come from it.

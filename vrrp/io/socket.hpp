@@ -5,6 +5,7 @@
 // In AH mode (VRRPv2 `auth_type AH`, IPv4 only) it is a raw IP protocol-51 socket with
 // IP_HDRINCL instead: it receives every AH packet on the interface, and the caller sends whole
 // IP packets built by vrrp::ah::seal() (the ICV covers the IP header, so vigil builds it).
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,7 +38,13 @@ struct Packet {
   core::IpAddress src;
   core::IpAddress dst;
   std::uint8_t ttl = 0; ///< TTL (IPv4) or hop limit (IPv6)
+  /// How long before its delivery to the handler the kernel received it (0 if unknown, at most
+  /// max_packet_age): the handler's "now" minus this is the advert's arrival time.
+  std::chrono::nanoseconds age{0};
 };
+
+/// The largest Packet::age reported (a bound against wall-clock steps).
+inline constexpr std::chrono::nanoseconds max_packet_age = std::chrono::milliseconds(100);
 
 class VrrpSocket {
 public:
