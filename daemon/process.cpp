@@ -757,7 +757,7 @@ std::deque<std::string> split_path(const std::string& path) {
 std::string script_security_problem(const std::string& path) {
   if (path.empty() || path.front() != '/')
     return fmt::format("'{}' is not an absolute path", path);
-  std::deque<std::string> todo = split_path(path);
+  std::deque<std::string> pending = split_path(path);
   std::string current = "/"; // resolved so far: no symbolic link in it
   struct stat current_st {};
   std::string via; // the last symbolic link followed, for the messages
@@ -772,9 +772,9 @@ std::string script_security_problem(const std::string& path) {
   if (auto p = element_problem("/", current_st); !p.empty())
     return p;
 
-  while (!todo.empty()) {
-    std::string name = std::move(todo.front());
-    todo.pop_front();
+  while (!pending.empty()) {
+    std::string name = std::move(pending.front());
+    pending.pop_front();
     if (name == ".")
       continue;
     if (name == "..") { // `current` has no symbolic link, so ".." is lexical
@@ -805,7 +805,7 @@ std::string script_security_problem(const std::string& path) {
         return with_via("cannot read the symbolic link " + next + ": " + errno_text(errno));
       target.resize(static_cast<std::size_t>(n));
       auto parts = split_path(target);
-      todo.insert(todo.begin(), parts.begin(), parts.end());
+      pending.insert(pending.begin(), parts.begin(), parts.end());
       if (!target.empty() && target.front() == '/') {
         current = "/";
         if (::stat("/", &current_st) != 0)
