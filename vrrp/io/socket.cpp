@@ -36,6 +36,15 @@ void setopt(int fd, int level, int name, int value, const char* what) {
     fail(what);
 }
 
+/// Fills control message `c` with `value`; returns `c`.
+template <class T> cmsghdr* put_cmsg(cmsghdr* c, int level, int type, const T& value) {
+  c->cmsg_level = level;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(sizeof value);
+  std::memcpy(CMSG_DATA(c), &value, sizeof value);
+  return c;
+}
+
 /// How long ago the kernel received the packet of `msg` (SCM_TIMESTAMPNS, a CLOCK_REALTIME
 /// time): 0 when absent, and clamped to [0, max_packet_age] so that a wall-clock step between
 /// arrival and now cannot move a timer by more than that.
@@ -252,19 +261,11 @@ bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddre
     msg.msg_name = &to4;
     msg.msg_namelen = sizeof to4;
     msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo)) + CMSG_SPACE(sizeof(int));
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
     in_pktinfo info{};
     info.ipi_ifindex = ifindex_;
     std::memcpy(&info.ipi_spec_dst, src.data(), 4); // the source address of the packet
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
-    c = CMSG_NXTHDR(&msg, c);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_TTL;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &hops, sizeof hops);
+    cmsghdr* c = put_cmsg(CMSG_FIRSTHDR(&msg), IPPROTO_IP, IP_PKTINFO, info);
+    put_cmsg(CMSG_NXTHDR(&msg, c), IPPROTO_IP, IP_TTL, hops);
   } else {
     to6.sin6_family = AF_INET6;
     std::memcpy(&to6.sin6_addr, dst.data(), 16);
@@ -273,19 +274,11 @@ bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddre
     msg.msg_name = &to6;
     msg.msg_namelen = sizeof to6;
     msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int));
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
     in6_pktinfo info{};
     info.ipi6_ifindex = unsigned(ifindex_);
     std::memcpy(&info.ipi6_addr, src.data(), 16);
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
-    c = CMSG_NXTHDR(&msg, c);
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_HOPLIMIT;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &hops, sizeof hops);
+    cmsghdr* c = put_cmsg(CMSG_FIRSTHDR(&msg), IPPROTO_IPV6, IPV6_PKTINFO, info);
+    put_cmsg(CMSG_NXTHDR(&msg, c), IPPROTO_IPV6, IPV6_HOPLIMIT, hops);
   }
   ssize_t n;
   do {
