@@ -634,11 +634,11 @@ private:
       r.fsm.count_drop(vrrp::Drop::own_packet);
       return;
     }
-    vrrp::Received in{d.advert, p.src, p.ttl, multicast, d.form};
+    // The advert arrived p.age ago: the instance restarts its timers from then (bounded).
+    vrrp::Received in{d.advert,  p.src,  p.ttl,
+                      multicast, d.form, std::chrono::duration_cast<core::Duration>(p.age)};
     auto before = r.fsm.counters().drops;
-    // The advert arrived p.age ago: timers restart from then (RFC 9568 6.4.2: on receipt).
-    execute(r,
-            r.fsm.receive(in, Clock::now() - std::chrono::duration_cast<Clock::duration>(p.age)));
+    execute(r, r.fsm.receive(in, Clock::now()));
     log_new_drops(r, before, p);
     rearm(r);
   }

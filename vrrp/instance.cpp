@@ -295,27 +295,34 @@ Effects Instance::receive(const Received& r, TimePoint now) {
   case State::init:
   case State::fault:
     break; // not participating
-  case State::backup:
+  case State::backup: {
+    if (a.version == 3 && a.priority != 0 && (!s_.preempt || a.priority >= priority_))
+      master_adver_interval_ = their_interval; // learn (RFC 9568 6.4.2)
+    // Timers restart on receipt (RFC 9568 6.4.2), i.e. when the kernel got the advert. The
+    // correction is bounded by one advertisement interval: a packet that waited longer (a
+    // stalled loop, a clock step) still leaves (down_timer_adverts - 1) intervals plus the
+    // skew, so the timer is never set in the past and a live master is not overthrown.
+    Duration interval = s_.version == 2 ? s_.advert_int : master_adver_interval_;
+    TimePoint arrived = now - std::clamp(r.age, Duration{0}, interval);
     if (a.priority == 0) {
       // RFC 9568 6.4.2: the master resigned; take over after Skew_Time.
-      down_timer_ = now + skew_time();
+      down_timer_ = std::max(arrived + skew_time(), now);
     } else if (!s_.preempt || a.priority >= priority_) {
-      if (a.version == 3)
-        master_adver_interval_ = their_interval; // learn (RFC 9568 6.4.2)
       master_ = r.src;
       lower_master_seen_ = false;
-      down_timer_ = now + master_down_interval();
+      down_timer_ = arrived + master_down_interval();
     } else if (!lower_master_seen_) {
       // A lower priority master: let the down timer expire (preempt), delayed by preempt_delay.
       lower_master_seen_ = true;
       master_ = r.src;
       if (s_.preempt_delay.count() > 0) {
-        TimePoint later = now + master_down_interval() + s_.preempt_delay;
+        TimePoint later = arrived + master_down_interval() + s_.preempt_delay;
         if (!down_timer_ || *down_timer_ < later)
           down_timer_ = later;
       }
     }
     break;
+  }
   case State::master: {
     if (a.priority == 0) {
       // RFC 9568 6.4.3: another master resigned; assert ourselves at once.

@@ -103,6 +103,10 @@ struct Received {
   std::uint8_t ttl = 255;
   bool to_multicast = true;
   ChecksumForm form = ChecksumForm::pseudo_header;
+  /// How long before `now` the kernel received it (0 when unknown). A backup restarts its
+  /// master-down timer from the arrival, not from when the loop got to the packet; the
+  /// correction is at most one advertisement interval, so the timer never lands in the past.
+  Duration age{0};
 };
 
 /// Per-peer knowledge (RFC 9568 8.3.2 suggests logging duplicate owners etc.).
@@ -129,7 +133,8 @@ public:
 
   /// Starts the instance (Initialize). With a startup delay it stays in INIT until it passes.
   Effects start(TimePoint now, Duration startup_delay = Duration{0});
-  /// Processes an advert that the codec accepted and the driver routed to this VRID.
+  /// Processes an advert that the codec accepted and the driver routed to this VRID; `now` is
+  /// the current time (the arrival time is `now - r.age`).
   Effects receive(const Received& r, TimePoint now);
   /// Processes expired deadlines; harmless when called early or late.
   Effects tick(TimePoint now);

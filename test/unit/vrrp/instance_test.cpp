@@ -137,6 +137,42 @@ TEST_CASE("Backup: higher priority adverts reset the down timer") {
   CHECK(*i.next_deadline() == t + 1s + 3609375us);
 }
 
+TEST_CASE("Backup: the down timer restarts from the advert's arrival, at most one interval back") {
+  Instance i = started(v3(100, 100ms)); // Master_Down_Interval 360.9375 ms
+  auto t = t0 + 2s;
+  auto r = advert(i.settings(), 200);
+  r.age = 30ms; // the loop got to it 30 ms after the kernel did
+  i.receive(r, t);
+  CHECK(*i.next_deadline() == t - 30ms + 360937500ns);
+  // Waited longer than an interval (a stalled loop): corrected by one interval only.
+  r.age = 5s;
+  i.receive(r, t + 1s);
+  CHECK(*i.next_deadline() == t + 1s - 100ms + 360937500ns);
+  // No stamp, or a clock step backwards: no correction.
+  r.age = -2s;
+  i.receive(r, t + 2s);
+  CHECK(*i.next_deadline() == t + 2s + 360937500ns);
+}
+
+TEST_CASE("Backup: an old advert never moves the down timer into the past (10 ms adverts)") {
+  Instance i = started(v3(100, 10ms)); // Master_Down_Interval 36.09375 ms
+  auto t = t0 + 2s;
+  auto r = advert(i.settings(), 200);
+  r.age = 100ms; // vrrp::io's largest reported age, ten intervals
+  CHECK(i.receive(r, t).empty());
+  REQUIRE(i.next_deadline());
+  CHECK(*i.next_deadline() > t);
+  CHECK(i.tick(t).empty()); // the master is alive: no takeover
+  CHECK(i.state() == State::backup);
+  // A resignation that waited longer than the skew takes over now, not "in the past".
+  auto zero = advert(i.settings(), 0);
+  zero.age = 100ms;
+  i.receive(zero, t + 1ms);
+  CHECK(*i.next_deadline() == t + 1ms);
+  i.tick(t + 1ms);
+  CHECK(i.state() == State::master);
+}
+
 TEST_CASE("Backup: a lower priority advert is ignored when preempting") {
   Instance i = started(v2(100));
   i.receive(advert(i.settings(), 50), t0 + 1s);
