@@ -844,18 +844,27 @@ private:
                           const std::vector<core::config::RuleSpec>& rules, bool add) {
     auto do_routes = [&] {
       for (const auto& rt : routes) {
-        int oif = 0;
-        if (rt.dev) {
-          const auto* l = ifs_.find(*rt.dev);
-          if (!l) {
-            log_.error("{} cannot {} route {}: interface {} does not exist", who,
-                       add ? "add" : "remove", rt.to.to_string(), *rt.dev);
-            continue;
-          }
-          oif = l->index;
-        }
+        // The interface index of `dev` (0: none); nullopt (logged) when it does not exist.
+        auto index_of = [&](const std::optional<std::string>& dev) -> std::optional<int> {
+          if (!dev)
+            return 0;
+          if (const auto* l = ifs_.find(*dev))
+            return l->index;
+          log_.error("{} cannot {} route {}: interface {} does not exist", who,
+                     add ? "add" : "remove", rt.to.to_string(), *dev);
+          return std::nullopt;
+        };
+        auto oif = index_of(rt.dev);
+        std::vector<int> path_oifs;
+        for (const auto& nh : rt.nexthops)
+          if (auto i = index_of(nh.dev); i && oif)
+            path_oifs.push_back(*i);
+          else
+            oif.reset();
+        if (!oif)
+          continue;
         netlink_change(who, add, "route " + rt.to.to_string(),
-                       core::io::route_request(add, rt, oif));
+                       core::io::route_request(add, rt, *oif, path_oifs));
       }
     };
     auto do_rules = [&] {

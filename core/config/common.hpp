@@ -80,6 +80,16 @@ enum class RouteType : std::uint8_t { unicast, blackhole, unreachable, prohibit,
 BOOST_DESCRIBE_ENUM(RouteType, unicast, blackhole, unreachable, prohibit, throw_)
 
 /// One line of `virtual_routes` or `static_routes` (the `ip route add` subset vigil programs).
+/// One path of a multipath route (`nexthop via ADDR [dev IF] [weight N] [onlink]`).
+struct Nexthop {
+  std::optional<IpAddress> via;
+  std::optional<std::string> dev;
+  std::optional<std::uint16_t> weight; ///< 1..256 (the kernel's default is 1)
+  bool onlink = false;
+  bool operator==(const Nexthop&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(Nexthop, (), (via, dev, weight, onlink))
+
 struct RouteSpec {
   RouteType type = RouteType::unicast;
   IpPrefix to;
@@ -97,6 +107,10 @@ struct RouteSpec {
   std::optional<std::uint32_t> hoplimit;
   std::optional<std::uint32_t> initcwnd;
   std::optional<std::uint32_t> initrwnd;
+  /// A multipath route (RTA_MULTIPATH): every path, in order. When not empty, `via`, `dev` and
+  /// `onlink` are unset and the paths carry them (the lowering moves a line's own gateway into
+  /// the first path, and `or ADDR` paths inherit the line's device).
+  std::vector<Nexthop> nexthops;
   bool append = false;
   bool no_track = false;
   std::optional<std::string> track_group;
@@ -105,7 +119,8 @@ struct RouteSpec {
 };
 BOOST_DESCRIBE_STRUCT(RouteSpec, (),
                       (type, to, src, via, dev, table, metric, protocol, scope, tos, onlink, mtu,
-                       advmss, hoplimit, initcwnd, initrwnd, append, no_track, track_group))
+                       advmss, hoplimit, initcwnd, initrwnd, nexthops, append, no_track,
+                       track_group))
 
 enum class RuleAction : std::uint8_t { lookup, goto_, nop, blackhole, unreachable, prohibit };
 BOOST_DESCRIBE_ENUM(RuleAction, lookup, goto_, nop, blackhole, unreachable, prohibit)

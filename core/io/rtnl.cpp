@@ -227,7 +227,37 @@ std::vector<std::uint8_t> link_up_request(int ifindex) {
   return m.take();
 }
 
-std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec, int oif) {
+namespace {
+
+/// The RTA_MULTIPATH payload: one rtnexthop (with its RTA_GATEWAY) per path.
+std::vector<std::uint8_t> multipath(const config::RouteSpec& spec, std::span<const int> oifs) {
+  std::vector<std::uint8_t> out;
+  for (std::size_t k = 0; k < spec.nexthops.size(); ++k) {
+    const auto& nh = spec.nexthops[k];
+    std::size_t at = out.size();
+    std::size_t gw_len = nh.via ? RTA_LENGTH(nh.via->size()) : 0;
+    out.resize(at + RTNH_ALIGN(sizeof(rtnexthop) + RTA_ALIGN(gw_len)), 0);
+    rtnexthop h{};
+    h.rtnh_len = std::uint16_t(sizeof(rtnexthop) + RTA_ALIGN(gw_len));
+    h.rtnh_flags = nh.onlink ? RTNH_F_ONLINK : 0;
+    h.rtnh_hops = std::uint8_t(nh.weight.value_or(1) - 1); // weight = hops + 1
+    h.rtnh_ifindex = k < oifs.size() ? oifs[k] : 0;
+    std::memcpy(out.data() + at, &h, sizeof h);
+    if (nh.via) {
+      rtattr a{};
+      a.rta_len = std::uint16_t(gw_len);
+      a.rta_type = RTA_GATEWAY;
+      std::memcpy(out.data() + at + sizeof h, &a, sizeof a);
+      std::memcpy(out.data() + at + sizeof h + RTA_LENGTH(0), nh.via->data(), nh.via->size());
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec, int oif,
+                                        std::span<const int> path_oifs) {
   std::uint16_t flags = 0;
   if (add)
     flags = NLM_F_CREATE | (spec.append ? NLM_F_APPEND : NLM_F_REPLACE);
@@ -277,6 +307,10 @@ std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec,
     m.put(RTA_GATEWAY, spec.via->data(), spec.via->size());
   if (oif != 0)
     m.put_u32(RTA_OIF, std::uint32_t(oif));
+  if (!spec.nexthops.empty()) {
+    auto paths = multipath(spec, path_oifs);
+    m.put(RTA_MULTIPATH, paths.data(), paths.size());
+  }
   if (spec.metric)
     m.put_u32(RTA_PRIORITY, *spec.metric);
   if (spec.mtu || spec.advmss || spec.hoplimit || spec.initcwnd || spec.initrwnd) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <span>
 #include <vector>
 
 #include "core/config/common.hpp"
@@ -61,9 +62,12 @@ std::vector<std::uint8_t> link_delete_request(int ifindex);
 /// RTM_NEWLINK setting interface `ifindex` administratively up.
 std::vector<std::uint8_t> link_up_request(int ifindex);
 
-/// RTM_NEWROUTE (add) or RTM_DELROUTE for `spec`; `oif` is the resolved `dev` (0: none).
-/// Adding replaces an existing identical route (idempotent) unless `append` is set.
-std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec, int oif);
+/// RTM_NEWROUTE (add) or RTM_DELROUTE for `spec`; `oif` is the resolved `dev` (0: none) and
+/// `path_oifs` the resolved `dev` of each of `spec.nexthops` (0: none; same length), sent as
+/// one multipath route (RTA_MULTIPATH). Adding replaces an existing identical route
+/// (idempotent) unless `append` is set.
+std::vector<std::uint8_t> route_request(bool add, const config::RouteSpec& spec, int oif,
+                                        std::span<const int> path_oifs = {});
 
 /// RTM_NEWRULE (add) or RTM_DELRULE for `spec`.
 std::vector<std::uint8_t> rule_request(bool add, const config::RuleSpec& spec);

@@ -292,9 +292,7 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
   bool have_to = false;
   bool inet6 = false;
   Tokens t(c, line);
-  static constexpr std::array<std::string_view, 24> unsupported{{"nexthop",
-                                                                 "or",
-                                                                 "realms",
+  static constexpr std::array<std::string_view, 21> unsupported{{"realms",
                                                                  "rtt",
                                                                  "rttvar",
                                                                  "reordering",
@@ -311,11 +309,12 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
                                                                  "pref",
                                                                  "ttl-propagate",
                                                                  "vrf",
-                                                                 "weight",
                                                                  "lock",
                                                                  "local",
                                                                  "broadcast",
                                                                  "multicast"}};
+  std::vector<bool> or_paths; // per entry of r.nexthops: written as `or ADDR`
+  const Word* first_or = nullptr;
   auto number = [&](const Word& opt, std::optional<std::uint32_t>& field) {
     const Word* v = t.value(opt);
     if (!v) {
@@ -338,6 +337,66 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
     else
       ok = false;
   };
+  // `via [inet|inet6] ADDR` (also gw, or): false when the line ends early.
+  auto gateway = [&](const Word& opt, std::optional<core::IpAddress>& field) {
+    const Word* v = t.value(opt);
+    if (!v)
+      return false;
+    const Word* addr = v;
+    if ((v->text == "inet" || v->text == "inet6") && !t.done())
+      addr = &t.next();
+    if (auto a = c.ip(*addr, "via"))
+      field = *a;
+    else
+      ok = false;
+    return true;
+  };
+  // `nexthop OPTIONS` repeated until the end of the line (the first `nexthop` is consumed).
+  auto nexthops = [&](const Word& first) {
+    const Word* at = &first;
+    while (at) {
+      core::config::Nexthop nh;
+      at = nullptr;
+      while (!t.done()) {
+        const Word& w = t.next();
+        if (w.text == "nexthop") {
+          at = &w;
+          break;
+        }
+        if (w.text == "via" || w.text == "gw") {
+          if (w.text == "gw")
+            c.warning(w, "'gw' for routes is deprecated: write 'via'");
+          if (!gateway(w, nh.via))
+            return false;
+        } else if (w.text == "dev" || w.text == "oif") {
+          const Word* v = t.value(w);
+          if (!v)
+            return false;
+          nh.dev = v->text;
+        } else if (w.text == "weight") {
+          const Word* v = t.value(w);
+          if (!v)
+            return false;
+          if (auto n = c.integer(*v, "weight", 1, 256))
+            nh.weight = std::uint16_t(*n);
+          else
+            ok = false;
+        } else if (w.text == "onlink") {
+          nh.onlink = true;
+        } else if (reject_option(c, w, std::array<std::string_view, 1>{"realms"}, "nexthop")) {
+          return false;
+        } else {
+          c.error(w, "'" + w.text + "' is not a nexthop option",
+                  "a path takes via, dev, weight and onlink; the route's own options come "
+                  "before the first 'nexthop'");
+          return false;
+        }
+      }
+      r.nexthops.push_back(nh);
+      or_paths.push_back(false);
+    }
+    return true;
+  };
   while (!t.done()) {
     const Word& opt = t.next();
     const std::string& o = opt.text;
@@ -357,16 +416,26 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
       else
         ok = false;
     } else if (o == "via" || o == "gw") {
-      const Word* v = t.value(opt);
-      if (!v)
+      if (o == "gw")
+        c.warning(opt, "'gw' for routes is deprecated: write 'via'");
+      if (!gateway(opt, r.via))
         return std::nullopt;
-      const Word* addr = v;
-      if ((v->text == "inet" || v->text == "inet6") && !t.done())
-        addr = &t.next();
-      if (auto a = c.ip(*addr, "via"))
-        r.via = *a;
-      else
-        ok = false;
+    } else if (o == "or") {
+      // keepalived's old spelling of a second path: `via A or B` is `nexthop via A nexthop via B`.
+      if (!first_or)
+        first_or = &opt; // warned at the end, with the whole modern form
+      core::config::Nexthop nh;
+      if (!gateway(opt, nh.via))
+        return std::nullopt;
+      r.nexthops.push_back(nh);
+      or_paths.push_back(true);
+    } else if (o == "nexthop") {
+      // As with `ip route`, the paths end the line: each takes via, dev, weight and onlink.
+      if (!nexthops(opt))
+        return std::nullopt;
+    } else if (o == "weight") {
+      c.error(opt, "'weight' belongs to a path: write 'nexthop via ADDR weight N'");
+      return std::nullopt;
     } else if (o == "dev" || o == "oif") {
       if (const Word* v = t.value(opt))
         r.dev = v->text;
@@ -432,7 +501,7 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
       else
         return std::nullopt;
     } else if (reject_option(c, opt, unsupported, "route")) {
-      ok = false;
+      return std::nullopt; // its values would only make confusing errors of their own
     } else if (!have_to && (core::IpPrefix::parse(o) || o == "default")) {
       if (o == "default")
         r.to = core::IpPrefix{inet6 ? *core::IpAddress::parse("::") : core::IpAddress::v4(0), 0};
@@ -452,14 +521,44 @@ std::optional<RouteSpec> lower_route(Ctx& c, const Statement& line, LineUse use)
   auto fam = r.to.address.family();
   if (inet6 && fam != core::Family::inet6 && r.to.length == 0 && r.to.address.is_unspecified())
     r.to.address = *core::IpAddress::parse("::"), fam = core::Family::inet6;
-  for (const auto* a : {&r.src, &r.via})
-    if (*a && (*a)->family() != fam) {
-      c.error(line.keyword, "route mixes IPv4 and IPv6 addresses");
-      ok = false;
-      break;
+  if (!r.nexthops.empty()) {
+    // One form for the kernel: every path in `nexthops`. The line's own gateway/device is the
+    // first path; `or` paths go out of the line's device like that first one.
+    for (std::size_t k = 0; k < r.nexthops.size(); ++k)
+      if (or_paths[k]) {
+        r.nexthops[k].dev = r.dev;
+        r.nexthops[k].onlink = r.onlink;
+      }
+    if (r.via || r.dev)
+      r.nexthops.insert(r.nexthops.begin(), core::config::Nexthop{r.via, r.dev, {}, r.onlink});
+    r.via.reset();
+    r.dev.reset();
+    r.onlink = false;
+    if (first_or) {
+      std::string modern;
+      for (const auto& nh : r.nexthops)
+        modern += std::string(modern.empty() ? "" : " ") + "nexthop" +
+                  (nh.via ? " via " + nh.via->to_string() : "") + (nh.dev ? " dev " + *nh.dev : "");
+      c.warning(*first_or, "'or' for routes is deprecated: write '" + modern + "'");
     }
-  if (r.type != RouteType::unicast && (r.via || r.dev)) {
-    c.error(line.keyword, "a " + std::string(line.keyword.text) + " route takes no 'via' or 'dev'");
+    for (const auto& nh : r.nexthops)
+      if (!nh.via && !nh.dev) {
+        c.error(line.keyword, "a route path needs 'via' or 'dev'");
+        ok = false;
+        break;
+      }
+  }
+  bool mixed = r.src && r.src->family() != fam;
+  mixed = mixed || (r.via && r.via->family() != fam);
+  for (const auto& nh : r.nexthops)
+    mixed = mixed || (nh.via && nh.via->family() != fam);
+  if (mixed) {
+    c.error(line.keyword, "route mixes IPv4 and IPv6 addresses");
+    ok = false;
+  }
+  if (r.type != RouteType::unicast && (r.via || r.dev || !r.nexthops.empty())) {
+    c.error(line.keyword,
+            "a " + std::string(line.keyword.text) + " route takes no 'via', 'dev' or 'nexthop'");
     ok = false;
   }
   if (!ok)

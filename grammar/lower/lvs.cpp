@@ -212,6 +212,7 @@ struct CheckerDraft {
   Checker& k;
   Inherit inherit;
   bool have_misc_path = false;
+  std::vector<Checker> hosts; ///< SMTP_CHECK `host { }` blocks (only their connect options)
 };
 
 bool only_for(Ctx& c, const Statement& s, const CheckerDraft& d,
@@ -233,43 +234,67 @@ constexpr std::initializer_list<CheckerKind> http_kinds{CheckerKind::http_get,
 constexpr std::initializer_list<CheckerKind> connecting_kinds{
     CheckerKind::http_get, CheckerKind::ssl_get, CheckerKind::tcp_check, CheckerKind::smtp_check};
 
+// Where a checker connects from and to: the common options, and those of SMTP_CHECK's `host`.
+void set_connect_ip(Ctx& c, const Statement& s, CheckerDraft& d) {
+  if (only_for(c, s, d, connecting_kinds))
+    c.set_ip(s, d.k.connect_ip);
+}
+void set_connect_port(Ctx& c, const Statement& s, CheckerDraft& d) {
+  if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
+    return;
+  if (auto p = c.integer(s.args[0], "connect_port", 1, 65535))
+    d.k.connect_port = std::uint16_t(*p);
+}
+void set_bindto(Ctx& c, const Statement& s, CheckerDraft& d) {
+  if (only_for(c, s, d, connecting_kinds))
+    c.set_ip(s, d.k.bindto);
+}
+void set_bind_port(Ctx& c, const Statement& s, CheckerDraft& d) {
+  if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
+    return;
+  if (auto p = c.integer(s.args[0], "bind_port", 1, 65535))
+    d.k.bind_port = std::uint16_t(*p);
+}
+void set_bind_if(Ctx& c, const Statement& s, CheckerDraft& d) {
+  if (only_for(c, s, d, connecting_kinds))
+    c.set_string(s, d.k.bind_if);
+}
+void set_fwmark(Ctx& c, const Statement& s, CheckerDraft& d) {
+  if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
+    return;
+  if (auto v = c.integer(s.args[0], "fwmark", 0, 0xFFFFFFFFLL))
+    d.k.fwmark = std::uint32_t(*v);
+}
+
+const Keyword<CheckerDraft> smtp_host_table[] = {
+    {"connect_ip", set_connect_ip}, {"connect_port", set_connect_port}, {"bindto", set_bindto},
+    {"bind_port", set_bind_port},   {"bind_if", set_bind_if},           {"fwmark", set_fwmark},
+};
+
 const Keyword<CheckerDraft> checker_table[] = {
-    {"connect_ip",
+    {"connect_ip", set_connect_ip},
+    {"connect_port", set_connect_port},
+    {"bindto", set_bindto},
+    {"bind_port", set_bind_port},
+    {"bind_if", set_bind_if},
+    {"fwmark", set_fwmark},
+    {"host",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, connecting_kinds))
-         c.set_ip(s, d.k.connect_ip);
-     }},
-    {"connect_port",
-     [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
+       // keepalived's legacy SMTP_CHECK sub-block: one more target with its own connect
+       // options. vigil checks each as a plain SMTP_CHECK (keepalived 2.2.7's host checks time
+       // out against servers its plain check accepts).
+       if (!only_for(c, s, d, {CheckerKind::smtp_check}))
          return;
-       if (auto p = c.integer(s.args[0], "connect_port", 1, 65535))
-         d.k.connect_port = std::uint16_t(*p);
-     }},
-    {"bindto",
-     [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, connecting_kinds))
-         c.set_ip(s, d.k.bindto);
-     }},
-    {"bind_port",
-     [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
-         return;
-       if (auto p = c.integer(s.args[0], "bind_port", 1, 65535))
-         d.k.bind_port = std::uint16_t(*p);
-     }},
-    {"bind_if",
-     [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (only_for(c, s, d, connecting_kinds))
-         c.set_string(s, d.k.bind_if);
-     }},
-    {"fwmark",
-     [](Ctx& c, const Statement& s, CheckerDraft& d) {
-       if (!only_for(c, s, d, connecting_kinds) || !c.args(s, 1, 1))
-         return;
-       if (auto v = c.integer(s.args[0], "fwmark", 0, 0xFFFFFFFFLL))
-         d.k.fwmark = std::uint32_t(*v);
-     }},
+       if (!s.args.empty())
+         c.error(s.args[0], "'host' takes no arguments");
+       Checker target;
+       target.kind = CheckerKind::smtp_check;
+       target.where = c.where(s.keyword);
+       CheckerDraft hd{target, {}, false, {}};
+       lower_block<CheckerDraft>(c, s, smtp_host_table, hd, "host");
+       d.hosts.push_back(std::move(target));
+     },
+     Shape::block},
     {"connect_timeout", set_inherit<CheckerDraft>},
     {"retry", set_inherit<CheckerDraft>},
     {"nb_get_retry",
@@ -393,7 +418,7 @@ void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
   if (!s.args.empty())
     c.error(s.args[0], "'" + s.keyword.text + "' takes no arguments");
   k.where = c.where(s.keyword);
-  CheckerDraft cd{k, {}, false};
+  CheckerDraft cd{k, {}, false, {}};
   lower_block<CheckerDraft>(c, s, checker_table, cd, s.keyword.text);
   Inherit eff = cd.inherit.over(d.inherit.over(d.parent));
   bool http = k.kind == CheckerKind::http_get || k.kind == CheckerKind::ssl_get;
@@ -418,7 +443,31 @@ void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
   if (k.connect_ip && k.connect_ip->family() != d.rs.address.family() &&
       d.forwarding.value_or(Forwarding{}).method != core::config::LvsMethod::tun)
     c.warning(s.keyword, "checker connect_ip family differs from the real server's");
-  d.rs.checkers.push_back(std::move(k));
+  if (cd.hosts.empty()) {
+    d.rs.checkers.push_back(std::move(k));
+    return;
+  }
+  // SMTP_CHECK with `host` blocks: the hosts are the targets (the real server's own address
+  // only when a host names it), each checked with the block's other settings.
+  c.warning(s.keyword, "'host' blocks in SMTP_CHECK are deprecated in keepalived: vigil checks "
+                       "each host as its own SMTP_CHECK (write one SMTP_CHECK with connect_ip "
+                       "per host)");
+  for (const Checker& h : cd.hosts) {
+    Checker one = k;
+    one.where = h.where;
+    for (auto [to, from] : {std::pair{&one.connect_ip, &h.connect_ip}, {&one.bindto, &h.bindto}})
+      if (*from)
+        *to = *from;
+    if (h.connect_port)
+      one.connect_port = h.connect_port;
+    if (h.bind_port)
+      one.bind_port = h.bind_port;
+    if (h.bind_if)
+      one.bind_if = h.bind_if;
+    if (h.fwmark)
+      one.fwmark = h.fwmark;
+    d.rs.checkers.push_back(std::move(one));
+  }
 }
 
 const Keyword<RsDraft> rs_table[] = {
