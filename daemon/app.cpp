@@ -21,11 +21,13 @@
 #include "daemon/config_loader.hpp"
 #include "core/json.hpp"
 #include "core/io/interfaces.hpp"
-#include "daemon/process.hpp"
+#include "core/io/process.hpp"
 #include "daemon/subsystem.hpp"
 #include "daemon/vrrp_subsystem.hpp"
 
 namespace vigil::daemon {
+
+using namespace core::io; // the process runner and the SMTP client
 namespace {
 
 namespace asio = boost::asio;

@@ -7,9 +7,11 @@
 #include <map>
 
 #include "core/config/visit.hpp"
-#include "daemon/process.hpp"
+#include "core/io/process.hpp"
 
 namespace vigil::daemon {
+
+using namespace core::io; // the process runner and the SMTP client
 
 namespace {
 

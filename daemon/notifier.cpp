@@ -12,10 +12,12 @@
 #include <spdlog/logger.h>
 
 #include "daemon/notify_fifo.hpp"
-#include "daemon/process.hpp"
-#include "daemon/smtp.hpp"
+#include "core/io/process.hpp"
+#include "core/io/smtp.hpp"
 
 namespace vigil::daemon {
+
+using namespace core::io; // the process runner and the SMTP client
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -156,7 +158,7 @@ void Notifier::mail(const std::string& kind, const std::string& name, const std:
   if (state == "FAULT" && globals_.no_email_faults)
     return;
   alerter_->send(vrrp_transition_mail(globals_, kind, name, state, int(priority),
-                                      rfc5322_date(std::chrono::system_clock::now())));
+                                      core::rfc5322_date(std::chrono::system_clock::now())));
 }
 
 void Notifier::transition(const std::string& kind, const std::string& name,

@@ -23,12 +23,19 @@ namespace spdlog {
 class logger;
 }
 
-namespace vigil::daemon {
-
-class Alerter;
-class NotifyFifo;
+namespace vigil::core::io {
 class ProcessRunner;
 struct RunAs;
+class Alerter;
+} // namespace vigil::core::io
+
+namespace vigil::daemon {
+
+using core::io::Alerter;
+using core::io::ProcessRunner;
+using core::io::RunAs;
+
+class NotifyFifo;
 
 class Notifier {
 public:

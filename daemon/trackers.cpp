@@ -19,9 +19,11 @@
 
 #include "core/io/file_watch.hpp"
 #include "core/io/interfaces.hpp"
-#include "daemon/process.hpp"
+#include "core/io/process.hpp"
 
 namespace vigil::daemon {
+
+using namespace core::io; // the process runner and the SMTP client
 
 namespace asio = boost::asio;
 using core::Clock;

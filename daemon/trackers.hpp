@@ -23,10 +23,15 @@ class FileWatch;
 class Interfaces;
 } // namespace vigil::core::io
 
-namespace vigil::daemon {
-
+namespace vigil::core::io {
 class ProcessRunner;
 struct RunAs;
+} // namespace vigil::core::io
+
+namespace vigil::daemon {
+
+using core::io::ProcessRunner;
+using core::io::RunAs;
 
 class Trackers {
 public:

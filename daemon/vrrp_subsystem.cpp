@@ -20,7 +20,7 @@
 #include "core/io/file_watch.hpp"
 #include "core/io/interfaces.hpp"
 #include "daemon/notifier.hpp"
-#include "daemon/process.hpp"
+#include "core/io/process.hpp"
 #include "daemon/trackers.hpp"
 #include "core/json.hpp"
 #include "vrrp/ah.hpp"
@@ -30,6 +30,8 @@
 #include "vrrp/io/socket.hpp"
 
 namespace vigil::daemon {
+
+using namespace core::io; // the process runner and the SMTP client
 namespace {
 
 namespace asio = boost::asio;

@@ -14,9 +14,13 @@ namespace vigil::core::io {
 class Interfaces;
 }
 
+namespace vigil::core::io {
+class ProcessRunner;
+} // namespace vigil::core::io
+
 namespace vigil::daemon {
 
-class ProcessRunner;
+using core::io::ProcessRunner;
 
 std::unique_ptr<Subsystem> make_vrrp_subsystem(boost::asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,

@@ -3,103 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include "core/digest.hpp"
+
 namespace vigil::vrrp::ah {
 namespace {
-
-// --- MD5, RFC 1321 ---------------------------------------------------------------------------
-
-// T[i] = floor(2^32 * |sin(i + 1)|), RFC 1321 3.4, tabulated.
-constexpr std::array<std::uint32_t, 64> md5_k{
-    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
-
-// Per-round left rotations (RFC 1321 3.4), four per round.
-constexpr std::array<unsigned, 16> md5_s = {7, 12, 17, 22, 5, 9,  14, 20,
-                                            4, 11, 16, 23, 6, 10, 15, 21};
-
-constexpr std::uint32_t rotl(std::uint32_t x, unsigned n) {
-  return (x << n) | (x >> (32 - n));
-}
-
-class Md5 {
-public:
-  void update(std::span<const std::uint8_t> data) {
-    for (std::uint8_t b : data) {
-      block_[fill_++] = b;
-      if (fill_ == block_.size()) {
-        compress();
-        fill_ = 0;
-      }
-    }
-    length_ += data.size();
-  }
-
-  std::array<std::uint8_t, 16> finish() {
-    // RFC 1321 3.1-3.2: a 1 bit, zeros up to 56 mod 64, then the bit length, little-endian.
-    std::uint64_t bits = length_ * 8;
-    static constexpr std::array<std::uint8_t, 1> one{0x80};
-    static constexpr std::array<std::uint8_t, 1> zero{0x00};
-    update(one);
-    while (fill_ != 56)
-      update(zero);
-    std::array<std::uint8_t, 8> len{};
-    for (std::size_t i = 0; i < 8; ++i)
-      len[i] = std::uint8_t(bits >> (8 * i));
-    update(len);
-    std::array<std::uint8_t, 16> out{};
-    for (std::size_t i = 0; i < 4; ++i)
-      for (std::size_t j = 0; j < 4; ++j)
-        out[i * 4 + j] = std::uint8_t(state_[i] >> (8 * j));
-    return out;
-  }
-
-private:
-  void compress() {
-    std::array<std::uint32_t, 16> m{};
-    for (std::size_t i = 0; i < 16; ++i)
-      m[i] = std::uint32_t(block_[i * 4]) | (std::uint32_t(block_[i * 4 + 1]) << 8) |
-             (std::uint32_t(block_[i * 4 + 2]) << 16) | (std::uint32_t(block_[i * 4 + 3]) << 24);
-    std::uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-    for (std::size_t i = 0; i < 64; ++i) {
-      std::uint32_t f;
-      std::size_t g;
-      std::size_t round = i / 16;
-      if (round == 0) {
-        f = (b & c) | (~b & d);
-        g = i;
-      } else if (round == 1) {
-        f = (d & b) | (~d & c);
-        g = (5 * i + 1) % 16;
-      } else if (round == 2) {
-        f = b ^ c ^ d;
-        g = (3 * i + 5) % 16;
-      } else {
-        f = c ^ (b | ~d);
-        g = (7 * i) % 16;
-      }
-      std::uint32_t next = b + rotl(a + f + md5_k[i] + m[g], md5_s[round * 4 + i % 4]);
-      a = d;
-      d = c;
-      c = b;
-      b = next;
-    }
-    state_[0] += a;
-    state_[1] += b;
-    state_[2] += c;
-    state_[3] += d;
-  }
-
-  std::array<std::uint32_t, 4> state_{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
-  std::array<std::uint8_t, 64> block_{};
-  std::size_t fill_ = 0;
-  std::uint64_t length_ = 0;
-};
 
 // --- the packet ------------------------------------------------------------------------------
 
@@ -136,44 +43,13 @@ std::array<std::uint8_t, icv_size> compute_icv(std::span<const std::uint8_t> pac
     copy[8] = 0;           // unicast: routers on the way may lower the TTL
   copy[10] = copy[11] = 0; // header checksum
   std::fill_n(copy.begin() + std::ptrdiff_t(ihl + 12), icv_size, std::uint8_t(0)); // the ICV
-  auto mac = hmac_md5(key, copy);
+  auto mac = core::hmac_md5(key, copy);
   std::array<std::uint8_t, icv_size> icv{};
   std::copy_n(mac.begin(), icv_size, icv.begin());
   return icv;
 }
 
 } // namespace
-
-std::array<std::uint8_t, 16> md5(std::span<const std::uint8_t> data) {
-  Md5 h;
-  h.update(data);
-  return h.finish();
-}
-
-std::array<std::uint8_t, 16> hmac_md5(std::span<const std::uint8_t> key,
-                                      std::span<const std::uint8_t> data) {
-  // RFC 2104 2: H(K ^ opad, H(K ^ ipad, text)), K zero-padded to the 64-byte block.
-  std::array<std::uint8_t, 64> k{};
-  if (key.size() > k.size()) {
-    auto digest = md5(key);
-    std::copy(digest.begin(), digest.end(), k.begin());
-  } else {
-    std::copy(key.begin(), key.end(), k.begin());
-  }
-  std::array<std::uint8_t, 64> pad{};
-  for (std::size_t i = 0; i < pad.size(); ++i)
-    pad[i] = k[i] ^ 0x36;
-  Md5 inner;
-  inner.update(pad);
-  inner.update(data);
-  auto inner_digest = inner.finish();
-  for (std::size_t i = 0; i < pad.size(); ++i)
-    pad[i] = k[i] ^ 0x5c;
-  Md5 outer;
-  outer.update(pad);
-  outer.update(inner_digest);
-  return outer.finish();
-}
 
 std::uint32_t spi_for(const core::IpAddress& src) {
   return src.is_v4() ? get32(src.data()) : 0;

@@ -1,8 +1,8 @@
 #pragma once
 // VRRPv2 "IP Authentication Header" authentication (RFC 2338 5.3.6.3 and 10), as keepalived
-// 2.2.7 puts it on the wire. Pure: builds and checks whole IPv4 packets over byte spans; MD5
-// (RFC 1321) and HMAC (RFC 2104) are implemented here, so the codec needs no crypto library and
-// stays testable and fuzzable without IO.
+// 2.2.7 puts it on the wire. Pure: builds and checks whole IPv4 packets over byte spans; the
+// HMAC-MD5 comes from core/digest.hpp (libcrypto, no IO), so the codec stays testable and
+// fuzzable.
 //
 // What keepalived 2.2.7 sends and accepts (established by capturing it with tcpdump in network
 // namespaces and by feeding it hand-built packets; Debian 12 package):
@@ -149,14 +149,5 @@ public:
 private:
   std::uint16_t last_ = 0;
 };
-
-// --- the hash, exposed for its own tests ---------------------------------------------------
-
-/// MD5 (RFC 1321) of `data`.
-std::array<std::uint8_t, 16> md5(std::span<const std::uint8_t> data);
-
-/// HMAC-MD5 (RFC 2104) of `data` under `key` (any length; longer than 64 bytes is hashed first).
-std::array<std::uint8_t, 16> hmac_md5(std::span<const std::uint8_t> key,
-                                      std::span<const std::uint8_t> data);
 
 } // namespace vigil::vrrp::ah

@@ -1,4 +1,4 @@
-// smtp_tool: sends one mail through vigil's SMTP client (daemon/smtp.hpp) for
+// smtp_tool: sends one mail through vigil's SMTP client (core/io/smtp.hpp) for
 // test/daemon/test_smtp.py, while a 5 ms repeating timer runs on the same io_context to show that
 // the event loop never stalls.
 //
@@ -36,7 +36,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "core/ip.hpp"
-#include "daemon/smtp.hpp"
+#include "core/io/smtp.hpp"
 
 using namespace vigil;
 namespace asio = boost::asio;
@@ -58,7 +58,7 @@ struct Args {
   core::IpAddress server;
   std::uint16_t port = 25;
   std::string helo = "smtp-tool.test";
-  daemon::Mail mail;
+  core::Mail mail;
   std::chrono::milliseconds timeout{30000};
   bool alerter = false;
   int count = 1;
@@ -89,9 +89,9 @@ struct Ticker {
 };
 
 asio::awaitable<int> send_once(asio::io_context& ctx, const Args& a) {
-  daemon::SendReport report;
+  core::io::SendReport report;
   auto error =
-      co_await daemon::send_mail(ctx, a.server, a.port, a.helo, a.mail, a.timeout, &report);
+      co_await core::io::send_mail(ctx, a.server, a.port, a.helo, a.mail, a.timeout, &report);
   for (const auto& r : report.rejected)
     std::printf("rejected: %s\n", r.c_str());
   if (error) {
@@ -106,14 +106,14 @@ asio::awaitable<int> send_once(asio::io_context& ctx, const Args& a) {
 asio::awaitable<int> send_via_alerter(asio::io_context& ctx, const Args& a) {
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_st>();
   spdlog::logger log("daemon", sink);
-  daemon::AlerterSettings settings;
+  core::io::AlerterSettings settings;
   settings.server = a.server;
   settings.port = a.port;
   settings.helo = a.helo;
   settings.timeout = a.timeout;
-  daemon::Alerter alerter(ctx, log, settings);
+  core::io::Alerter alerter(ctx, log, settings);
   for (int i = 0; i < a.count; ++i) {
-    daemon::Mail m = a.mail;
+    core::Mail m = a.mail;
     if (a.count > 1)
       m.subject += " #" + std::to_string(i + 1);
     alerter.send(std::move(m));

@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "core/config/global_defs.hpp"
-#include "daemon/smtp.hpp"
+#include "core/io/smtp.hpp"
 
 using namespace vigil;
-using namespace vigil::daemon;
+using namespace vigil::core;
+using namespace vigil::core::io;
 using Status = SmtpDialog::Status;
 
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/process.hpp"
+#include "core/io/process.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -35,7 +35,7 @@
 #define CLONE_PIDFD 0x00001000
 #endif
 
-namespace vigil::daemon {
+namespace vigil::core::io {
 namespace {
 
 namespace asio = boost::asio;
@@ -824,4 +824,4 @@ std::string script_security_problem(const std::string& path) {
   return {};
 }
 
-} // namespace vigil::daemon
+} // namespace vigil::core::io

@@ -35,7 +35,7 @@ namespace spdlog {
 class logger;
 }
 
-namespace vigil::daemon {
+namespace vigil::core::io {
 
 namespace detail {
 struct ProcessRunnerState;
@@ -163,4 +163,4 @@ std::optional<RunAs> resolve_user(const std::string& user, const std::optional<s
 /// readlink() calls and user/group name lookups: call it when a configuration is loaded.
 std::string script_security_problem(const std::string& path);
 
-} // namespace vigil::daemon
+} // namespace vigil::core::io

@@ -31,9 +31,9 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
 
-#include "daemon/process.hpp"
+#include "core/io/process.hpp"
 
-using namespace vigil::daemon;
+using namespace vigil::core::io;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
