@@ -86,4 +86,28 @@ std::string to_json(const Config& config) {
   return out;
 }
 
+const char* checker_keyword(CheckerKind kind) {
+  switch (kind) {
+  case CheckerKind::http_get:
+    return "HTTP_GET";
+  case CheckerKind::ssl_get:
+    return "SSL_GET";
+  case CheckerKind::tcp_check:
+    return "TCP_CHECK";
+  case CheckerKind::smtp_check:
+    return "SMTP_CHECK";
+  case CheckerKind::misc_check:
+    return "MISC_CHECK";
+  case CheckerKind::dns_check:
+    return "DNS_CHECK";
+  case CheckerKind::udp_check:
+    return "UDP_CHECK";
+  case CheckerKind::ping_check:
+    return "PING_CHECK";
+  case CheckerKind::file_check:
+    return "FILE_CHECK";
+  }
+  return "?";
+}
+
 } // namespace vigil::core::config

@@ -58,6 +58,18 @@ struct StatusRange {
 };
 BOOST_DESCRIBE_STRUCT(StatusRange, (), (first, last))
 
+/// keepalived's `regex_options` (PCRE2 names) that vigil's regex engine (Boost.Regex, Perl
+/// syntax) honours.
+struct RegexOptions {
+  bool caseless = false;        ///< letters match either case
+  bool multiline = false;       ///< ^ and $ also match at line breaks
+  bool dotall = false;          ///< . also matches a newline
+  bool extended = false;        ///< whitespace and # comments in the pattern are ignored
+  bool no_auto_capture = false; ///< (...) does not capture
+  bool operator==(const RegexOptions&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(RegexOptions, (), (caseless, multiline, dotall, extended, no_auto_capture))
+
 /// `url { path ...; digest ...; status_code ...; virtualhost ...; regex ... }`
 struct UrlSpec {
   std::string path;
@@ -66,13 +78,32 @@ struct UrlSpec {
   std::optional<std::string> virtualhost;
   std::optional<std::string> regex;
   bool regex_no_match = false;
+  RegexOptions regex_options;
+  std::uint32_t regex_min_offset = 0;            ///< the search starts this far into the body
+  std::optional<std::uint32_t> regex_max_offset; ///< a match must start at or before this
   Where where;
   bool operator==(const UrlSpec&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(UrlSpec, (), (path, digest, status_code, virtualhost, regex, regex_no_match))
+BOOST_DESCRIBE_STRUCT(UrlSpec, (),
+                      (path, digest, status_code, virtualhost, regex, regex_no_match, regex_options,
+                       regex_min_offset, regex_max_offset))
 
-enum class CheckerKind : std::uint8_t { http_get, ssl_get, tcp_check, smtp_check, misc_check };
-BOOST_DESCRIBE_ENUM(CheckerKind, http_get, ssl_get, tcp_check, smtp_check, misc_check)
+enum class CheckerKind : std::uint8_t {
+  http_get,
+  ssl_get,
+  tcp_check,
+  smtp_check,
+  misc_check,
+  dns_check,
+  udp_check,
+  ping_check,
+  file_check
+};
+BOOST_DESCRIBE_ENUM(CheckerKind, http_get, ssl_get, tcp_check, smtp_check, misc_check, dns_check,
+                    udp_check, ping_check, file_check)
+
+/// The keyword of a checker kind, as in the configuration: "HTTP_GET", "TCP_CHECK", ...
+const char* checker_keyword(CheckerKind kind);
 
 enum class HttpProtocol : std::uint8_t { http_1_0, http_1_0c, http_1_1 };
 BOOST_DESCRIBE_ENUM(HttpProtocol, http_1_0, http_1_0c, http_1_1)
@@ -106,6 +137,20 @@ struct Checker {
   std::optional<Command> misc_path;
   std::optional<Micros> misc_timeout; ///< unset: delay_loop
   bool misc_dynamic = false;
+  // DNS_CHECK
+  std::uint16_t dns_type = 6; ///< the query type (RFC 1035 3.2.2): SOA unless `type` says
+  std::string dns_name = "."; ///< the name queried
+  // UDP_CHECK
+  std::optional<std::vector<std::uint8_t>> udp_payload; ///< unset: a random payload
+  bool require_reply = false;
+  std::vector<std::uint8_t> reply_pattern; ///< bytes the reply starts with (require_reply HEX)
+  std::vector<std::uint8_t> reply_mask;    ///< per byte of reply_pattern: bits that must match
+  std::uint32_t min_reply_length = 0;
+  std::uint32_t max_reply_length = 255;
+  // FILE_CHECK
+  std::string track_file; ///< a top-level track_file's name
+  std::int64_t file_weight = 0;
+  bool file_reverse = false;
   Where where;
   bool operator==(const Checker&) const = default;
 };
@@ -113,7 +158,9 @@ BOOST_DESCRIBE_STRUCT(Checker, (),
                       (kind, connect_ip, connect_port, bindto, bind_port, bind_if, fwmark,
                        connect_timeout, retry, delay_before_retry, delay_loop, warmup, alpha,
                        log_all_failures, http_protocol, virtualhost, fast_recovery, enable_sni,
-                       urls, helo_name, misc_path, misc_timeout, misc_dynamic))
+                       urls, helo_name, misc_path, misc_timeout, misc_dynamic, dns_type, dns_name,
+                       udp_payload, require_reply, reply_pattern, reply_mask, min_reply_length,
+                       max_reply_length, track_file, file_weight, file_reverse))
 
 /// `real_server IP [PORT] { ... }`
 struct RealServer {

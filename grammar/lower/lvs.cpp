@@ -206,6 +206,60 @@ const Keyword<UrlSpec> url_table[] = {
     {"regex", [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_string(s, u.regex); }},
     {"regex_no_match",
      [](Ctx& c, const Statement& s, UrlSpec& u) { c.set_flag(s, u.regex_no_match); }},
+    {"regex_options",
+     [](Ctx& c, const Statement& s, UrlSpec& u) {
+       if (!c.args(s, 1, SIZE_MAX))
+         return;
+       // PCRE2 option names keepalived accepts; those vigil's engine has no equivalent for are
+       // refused by name rather than ignored.
+       static constexpr std::string_view others[] = {"allow_empty_class",
+                                                     "alt_bsux",
+                                                     "auto_callout",
+                                                     "dollar_endonly",
+                                                     "dupnames",
+                                                     "firstline",
+                                                     "match_unset_backref",
+                                                     "never_ucp",
+                                                     "never_utf",
+                                                     "no_auto_possess",
+                                                     "no_dotstar_anchor",
+                                                     "no_start_optimize",
+                                                     "ucp",
+                                                     "ungreedy",
+                                                     "utf",
+                                                     "never_backslash_c",
+                                                     "alt_circumflex",
+                                                     "alt_verbnames",
+                                                     "use_offset_limit"};
+       for (const Word& w : s.args) {
+         const std::string& o = w.text;
+         if (o == "caseless")
+           u.regex_options.caseless = true;
+         else if (o == "multiline")
+           u.regex_options.multiline = true;
+         else if (o == "dotall")
+           u.regex_options.dotall = true;
+         else if (o == "extended")
+           u.regex_options.extended = true;
+         else if (o == "no_auto_capture")
+           u.regex_options.no_auto_capture = true;
+         else if (std::find(std::begin(others), std::end(others), o) != std::end(others))
+           c.error(w, "regex option '" + o + "' is a PCRE2 feature vigil does not support",
+                   "vigil supports caseless, multiline, dotall, extended and no_auto_capture");
+         else
+           c.error(w, "unknown regex option '" + o + "'",
+                   "vigil supports caseless, multiline, dotall, extended and no_auto_capture");
+       }
+     }},
+    {"regex_min_offset",
+     [](Ctx& c, const Statement& s, UrlSpec& u) { c.set(s, u.regex_min_offset, 0, 0x7FFFFFFF); }},
+    {"regex_max_offset",
+     [](Ctx& c, const Statement& s, UrlSpec& u) {
+       if (!c.args(s, 1, 1))
+         return;
+       if (auto v = c.integer(s.args[0], "regex_max_offset", 0, 0x7FFFFFFF))
+         u.regex_max_offset = std::uint32_t(*v);
+     }},
 };
 
 struct CheckerDraft {
@@ -219,20 +273,67 @@ bool only_for(Ctx& c, const Statement& s, const CheckerDraft& d,
               std::initializer_list<CheckerKind> kinds) {
   if (std::find(kinds.begin(), kinds.end(), d.k.kind) != kinds.end())
     return true;
-  c.error(s.keyword, "'" + s.keyword.text + "' is not valid in this checker",
-          "it applies to " +
-              std::string(
-                  kinds.size() == 1 && *kinds.begin() == CheckerKind::misc_check   ? "MISC_CHECK"
-                  : kinds.size() == 1 && *kinds.begin() == CheckerKind::smtp_check ? "SMTP_CHECK"
-                  : kinds.size() == 1                                              ? "SSL_GET"
-                                      : "HTTP_GET and SSL_GET"));
+  std::string list;
+  for (auto it = kinds.begin(); it != kinds.end(); ++it)
+    list += std::string(it == kinds.begin()            ? ""
+                        : std::next(it) == kinds.end() ? " and "
+                                                       : ", ") +
+            core::config::checker_keyword(*it);
+  c.error(s.keyword,
+          "'" + s.keyword.text + "' is not valid in " + core::config::checker_keyword(d.k.kind),
+          "it applies to " + list);
   return false;
 }
 
 constexpr std::initializer_list<CheckerKind> http_kinds{CheckerKind::http_get,
                                                         CheckerKind::ssl_get};
 constexpr std::initializer_list<CheckerKind> connecting_kinds{
-    CheckerKind::http_get, CheckerKind::ssl_get, CheckerKind::tcp_check, CheckerKind::smtp_check};
+    CheckerKind::http_get,  CheckerKind::ssl_get,   CheckerKind::tcp_check, CheckerKind::smtp_check,
+    CheckerKind::dns_check, CheckerKind::udp_check, CheckerKind::ping_check};
+/// Every checker but FILE_CHECK takes the scheduling options (keepalived.conf(5)).
+constexpr std::initializer_list<CheckerKind> scheduled_kinds{
+    CheckerKind::http_get,   CheckerKind::ssl_get,    CheckerKind::tcp_check,
+    CheckerKind::smtp_check, CheckerKind::misc_check, CheckerKind::dns_check,
+    CheckerKind::udp_check,  CheckerKind::ping_check};
+
+void set_scheduling(Ctx& c, const Statement& s, CheckerDraft& d) {
+  if (only_for(c, s, d, scheduled_kinds))
+    set_inherit(c, s, d);
+}
+
+/// keepalived's free-form hex (UDP_CHECK payload / require_reply): each word is read two
+/// digits at a time, a lone last digit is one byte ("Ab12f 3" is AB 12 0F 03). With
+/// `wildcards`, x/X is a digit whose four bits are not compared (`mask` gets 0 there).
+bool hex_bytes(Ctx& c, const Statement& s, bool wildcards, std::vector<std::uint8_t>& bytes,
+               std::vector<std::uint8_t>& mask) {
+  for (const Word& w : s.args) {
+    const std::string& t = w.text;
+    for (std::size_t i = 0; i < t.size(); i += 2) {
+      std::uint8_t value = 0, m = 0;
+      std::size_t n = std::min<std::size_t>(2, t.size() - i);
+      for (std::size_t k = 0; k < n; ++k) {
+        char ch = t[i + k];
+        unsigned nib = 0, nm = 0xF;
+        if (std::isxdigit(static_cast<unsigned char>(ch)))
+          nib = unsigned(std::isdigit(static_cast<unsigned char>(ch))
+                             ? ch - '0'
+                             : std::tolower(static_cast<unsigned char>(ch)) - 'a' + 10);
+        else if (wildcards && (ch == 'x' || ch == 'X'))
+          nm = 0;
+        else {
+          c.error(w, std::string("'") + ch + "' is not a hexadecimal digit" +
+                         (wildcards ? " or x" : ""));
+          return false;
+        }
+        value = std::uint8_t((value << 4) | nib);
+        m = std::uint8_t((m << 4) | nm);
+      }
+      bytes.push_back(value);
+      mask.push_back(m);
+    }
+  }
+  return true;
+}
 
 // Where a checker connects from and to: the common options, and those of SMTP_CHECK's `host`.
 void set_connect_ip(Ctx& c, const Statement& s, CheckerDraft& d) {
@@ -295,8 +396,8 @@ const Keyword<CheckerDraft> checker_table[] = {
        d.hosts.push_back(std::move(target));
      },
      Shape::block},
-    {"connect_timeout", set_inherit<CheckerDraft>},
-    {"retry", set_inherit<CheckerDraft>},
+    {"connect_timeout", set_scheduling},
+    {"retry", set_scheduling},
     {"nb_get_retry",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
        if (!only_for(c, s, d, http_kinds))
@@ -304,12 +405,103 @@ const Keyword<CheckerDraft> checker_table[] = {
        c.warning(s.keyword, "'nb_get_retry' is deprecated; use 'retry'");
        set_inherit(c, s, d);
      }},
-    {"delay_before_retry", set_inherit<CheckerDraft>},
-    {"warmup", set_inherit<CheckerDraft>},
-    {"delay_loop", set_inherit<CheckerDraft>},
-    {"alpha", set_inherit<CheckerDraft>},
+    {"delay_before_retry", set_scheduling},
+    {"warmup", set_scheduling},
+    {"delay_loop", set_scheduling},
+    {"alpha", set_scheduling},
     {"log_all_failures",
-     [](Ctx& c, const Statement& s, CheckerDraft& d) { c.set_flag(s, d.k.log_all_failures); }},
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, scheduled_kinds))
+         c.set_flag(s, d.k.log_all_failures);
+     }},
+    {"type",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, {CheckerKind::dns_check}) || !c.args(s, 1, 1))
+         return;
+       static constexpr std::pair<std::string_view, std::uint16_t> types[] = {
+           {"A", 1},    {"NS", 2},    {"CNAME", 5},  {"SOA", 6},    {"MX", 15},
+           {"TXT", 16}, {"AAAA", 28}, {"RRSIG", 46}, {"DNSKEY", 48}};
+       std::string t = s.args[0].text;
+       std::transform(t.begin(), t.end(), t.begin(),
+                      [](unsigned char ch) { return char(std::toupper(ch)); });
+       for (const auto& [n, v] : types)
+         if (t == n) {
+           d.k.dns_type = v;
+           return;
+         }
+       c.error(s.args[0], "DNS_CHECK 'type' must be A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG or "
+                          "DNSKEY, not '" +
+                              s.args[0].text + "'");
+     }},
+    {"name",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, {CheckerKind::dns_check}) || !c.args(s, 1, 1))
+         return;
+       const std::string& n = s.args[0].text;
+       // RFC 1035 2.3.4: labels of 1..63 bytes, 255 bytes in all.
+       bool ok = n.size() <= 253 || (n.size() == 254 && n.back() == '.');
+       std::size_t label = 0;
+       for (std::size_t i = 0; ok && i < n.size(); ++i) {
+         if (n[i] == '.') {
+           ok = label > 0 || (i == 0 && n.size() == 1);
+           label = 0;
+         } else {
+           ok = ++label <= 63;
+         }
+       }
+       if (!ok) {
+         c.error(s.args[0], "'" + n + "' is not a domain name (labels of 1 to 63 bytes)");
+         return;
+       }
+       d.k.dns_name = n;
+     }},
+    {"payload",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, {CheckerKind::udp_check}) || !c.args(s, 1, SIZE_MAX))
+         return;
+       std::vector<std::uint8_t> bytes, mask;
+       if (hex_bytes(c, s, false, bytes, mask))
+         d.k.udp_payload = std::move(bytes);
+     }},
+    {"require_reply",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, {CheckerKind::udp_check}))
+         return;
+       d.k.require_reply = true;
+       d.k.reply_pattern.clear();
+       d.k.reply_mask.clear();
+       hex_bytes(c, s, true, d.k.reply_pattern, d.k.reply_mask);
+     }},
+    {"min_reply_length",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, {CheckerKind::udp_check}))
+         c.set(s, d.k.min_reply_length, 0, 65535);
+     }},
+    {"max_reply_length",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, {CheckerKind::udp_check}))
+         c.set(s, d.k.max_reply_length, 0, 65535);
+     }},
+    {"track_file",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (only_for(c, s, d, {CheckerKind::file_check}))
+         c.set_string(s, d.k.track_file);
+     }},
+    {"weight",
+     [](Ctx& c, const Statement& s, CheckerDraft& d) {
+       if (!only_for(c, s, d, {CheckerKind::file_check}) || !c.args(s, 1, 2))
+         return;
+       auto w = c.integer(s.args[0], "weight", -2147483647LL, 2147483647LL);
+       if (!w)
+         return;
+       d.k.file_weight = *w;
+       if (s.args.size() == 2) {
+         if (s.args[1].text == "reverse")
+           d.k.file_reverse = true;
+         else
+           c.error(s.args[1], "expected 'reverse' after the weight, not '" + s.args[1].text + "'");
+       }
+     }},
     {"http_protocol",
      [](Ctx& c, const Statement& s, CheckerDraft& d) {
        if (!only_for(c, s, d, http_kinds) || !c.args(s, 1, 1))
@@ -406,11 +598,11 @@ struct RsDraft {
 
 void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
   static constexpr std::pair<std::string_view, CheckerKind> kinds[] = {
-      {"HTTP_GET", CheckerKind::http_get},
-      {"SSL_GET", CheckerKind::ssl_get},
-      {"TCP_CHECK", CheckerKind::tcp_check},
-      {"SMTP_CHECK", CheckerKind::smtp_check},
-      {"MISC_CHECK", CheckerKind::misc_check}};
+      {"HTTP_GET", CheckerKind::http_get},     {"SSL_GET", CheckerKind::ssl_get},
+      {"TCP_CHECK", CheckerKind::tcp_check},   {"SMTP_CHECK", CheckerKind::smtp_check},
+      {"MISC_CHECK", CheckerKind::misc_check}, {"DNS_CHECK", CheckerKind::dns_check},
+      {"UDP_CHECK", CheckerKind::udp_check},   {"PING_CHECK", CheckerKind::ping_check},
+      {"FILE_CHECK", CheckerKind::file_check}};
   Checker k;
   for (const auto& [n, kind] : kinds)
     if (s.keyword.text == n)
@@ -424,8 +616,11 @@ void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
   bool http = k.kind == CheckerKind::http_get || k.kind == CheckerKind::ssl_get;
   k.delay_loop = eff.delay_loop.value_or(60s);
   k.connect_timeout = eff.connect_timeout.value_or(5s);
-  k.retry = eff.retry.value_or(k.kind == CheckerKind::misc_check ? 0 : 1);
-  k.delay_before_retry = eff.delay_before_retry.value_or(http ? 3s : 1s);
+  const bool dns = k.kind == CheckerKind::dns_check;
+  k.retry = eff.retry.value_or(k.kind == CheckerKind::misc_check ? 0 : dns ? 3 : 1);
+  k.delay_before_retry = eff.delay_before_retry.value_or(http  ? Micros(3s)
+                                                         : dns ? k.delay_loop
+                                                               : Micros(1s));
   k.warmup = eff.warmup;
   k.alpha = eff.alpha.value_or(false);
   if (http) {
@@ -438,6 +633,10 @@ void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
   }
   if (k.kind == CheckerKind::misc_check && !cd.have_misc_path)
     c.error(s.keyword, "MISC_CHECK needs a 'misc_path'");
+  if (k.kind == CheckerKind::file_check && k.track_file.empty())
+    c.error(s.keyword, "FILE_CHECK needs a 'track_file'");
+  if (k.kind == CheckerKind::udp_check && k.min_reply_length > k.max_reply_length)
+    c.error(s.keyword, "UDP_CHECK 'min_reply_length' is larger than 'max_reply_length'");
   if (k.kind == CheckerKind::misc_check && !k.misc_timeout)
     k.misc_timeout = k.delay_loop;
   if (k.connect_ip && k.connect_ip->family() != d.rs.address.family() &&
@@ -508,6 +707,10 @@ const Keyword<RsDraft> rs_table[] = {
     {"TCP_CHECK", lower_checker, Shape::block, Phase::second},
     {"SMTP_CHECK", lower_checker, Shape::block, Phase::second},
     {"MISC_CHECK", lower_checker, Shape::block, Phase::second},
+    {"DNS_CHECK", lower_checker, Shape::block, Phase::second},
+    {"UDP_CHECK", lower_checker, Shape::block, Phase::second},
+    {"PING_CHECK", lower_checker, Shape::block, Phase::second},
+    {"FILE_CHECK", lower_checker, Shape::block, Phase::second},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -937,6 +1140,11 @@ void validate_lvs(Ctx& c, Config& cfg) {
                 "real_server " + rs.address.to_string() + " port " + std::to_string(rs.port) +
                     " appears twice in this virtual_server",
                 "first at " + c.describe(rit->second->where));
+      for (const auto& k : rs.checkers)
+        if (k.kind == CheckerKind::file_check && !k.track_file.empty() &&
+            !cfg.find_track_file(k.track_file))
+          c.error(k.where, "FILE_CHECK track_file '" + k.track_file + "' is not defined",
+                  "define it at the top level: track_file " + k.track_file + " { file PATH }");
       if (rs.address.family() != vs.family && rs.forwarding.method != core::config::LvsMethod::tun)
         c.error(rs.where, "real_server " + rs.address.to_string() +
                               " is not of the virtual server's family (only TUN may differ)");

@@ -149,12 +149,7 @@ constexpr Unsupported unsupported_list[] = {
     {"lvs_sync_daemon_interface", "deprecated in keepalived; use global_defs 'lvs_sync_daemon'"},
     // virtual_server, real_server, checkers
     {"hashed", ""},
-    {"DNS_CHECK", "DNS checks"},
-    {"UDP_CHECK", "UDP checks"},
-    {"PING_CHECK", "ICMP checks"},
-    {"FILE_CHECK", "file checks"},
     {"BFD_CHECK", "BFD"},
-    {"regex_options", "PCRE2 options"},
     {"regex_stack", "PCRE2 options"},
     {"tls_compliant", ""},
 };
