@@ -9,6 +9,10 @@ Schedule::Schedule(const core::config::Checker& c, TimePoint now, double warmup_
       health_(c.alpha ? Health::down : Health::up) {
   // keepalived: warmup defaults to delay_loop; 0 disables the random start.
   Duration window = c.warmup ? Duration(*c.warmup) : delay_loop_;
+  bool http =
+      c.kind == core::config::CheckerKind::http_get || c.kind == core::config::CheckerKind::ssl_get;
+  if (http && !c.fast_recovery && c.urls.size() > 1)
+    steps_ = c.urls.size();
   double f = std::clamp(warmup_fraction, 0.0, 0.999999);
   next_ = now + std::chrono::duration_cast<Duration>(window * f);
 }
@@ -17,13 +21,15 @@ std::optional<Verdict> Schedule::report(bool success, TimePoint now) {
   if (success) {
     retries_used_ = 0;
     next_ = now + delay_loop_;
-    if (health_ == Health::down) {
+    if (health_ == Health::down && ++recovered_ >= steps_) {
+      recovered_ = 0;
       health_ = Health::up;
       return Verdict{Health::up, 0};
     }
     return std::nullopt;
   }
   if (health_ == Health::down) {
+    recovered_ = 0;
     next_ = now + delay_loop_;
     return std::nullopt;
   }

@@ -7,7 +7,10 @@
 //   - A server starts up, or down with `alpha`, until its first check says otherwise.
 //   - While up, a failure is retried `retry` times, `delay_before_retry` apart, before the
 //     server goes down; any success in between keeps it up.
-//   - While down, checks run every `delay_loop`; one success brings the server up.
+//   - While down, checks run every `delay_loop`; one success brings the server up. An HTTP_GET
+//     or SSL_GET with several urls and no `fast_recovery` recovers one url per check instead:
+//     it comes up after each url has passed once, in order, delay_loop apart (a failure starts
+//     over), as keepalived does; while up, every check covers every url.
 #include <cstdint>
 #include <optional>
 
@@ -36,6 +39,12 @@ public:
   TimePoint next_check() const { return next_; }
   /// Retries already used since the last success.
   std::uint32_t retries_used() const { return retries_used_; }
+  /// The one url the next check covers while recovering url by url, else nullopt (all urls).
+  std::optional<std::size_t> recovery_step() const {
+    if (health_ == Health::down && steps_ > 1)
+      return recovered_;
+    return std::nullopt;
+  }
 
   /// Reports the result of the check that was due; returns a verdict when health changed.
   std::optional<Verdict> report(bool success, TimePoint now);
@@ -47,6 +56,8 @@ private:
   Health health_;
   TimePoint next_;
   std::uint32_t retries_used_ = 0;
+  std::size_t steps_ = 1;     ///< checks needed to come up (urls without fast_recovery)
+  std::size_t recovered_ = 0; ///< consecutive recovery steps passed
 };
 
 } // namespace vigil::check

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/regex.hpp"
 #include "grammar/lower/lower.hpp"
 #include "grammar/lower/registry.hpp"
 
@@ -548,6 +549,9 @@ const Keyword<CheckerDraft> checker_table[] = {
          c.warning(s.keyword, "url path '" + u.path + "' does not start with '/'");
        if (u.status_code.empty())
          u.status_code.push_back({200, 299});
+       if (u.regex)
+         if (auto why = core::Regex::problem(*u.regex, u.regex_options))
+           c.error(s.keyword, "url regex '" + *u.regex + "' is not valid: " + *why);
        d.k.urls.push_back(std::move(u));
      },
      Shape::block},

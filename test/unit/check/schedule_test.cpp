@@ -67,3 +67,28 @@ TEST_CASE("alpha: down until the first success; retry 0 fails at once") {
   REQUIRE(v);
   CHECK(v->failed_attempts == 1);
 }
+
+TEST_CASE("HTTP with several urls recovers one url per delay_loop unless fast_recovery") {
+  auto c = tcp(0);
+  c.kind = core::config::CheckerKind::http_get;
+  c.alpha = true;
+  c.urls.resize(3);
+  Schedule s(c, t0, 0);
+  REQUIRE(s.recovery_step());
+  CHECK(*s.recovery_step() == 0);
+  CHECK(!s.report(true, t0));
+  CHECK(*s.recovery_step() == 1);
+  CHECK(s.next_check() == t0 + 10s);
+  CHECK(!s.report(false, t0 + 10s)); // a failure starts over
+  CHECK(*s.recovery_step() == 0);
+  CHECK(!s.report(true, t0 + 20s));
+  CHECK(!s.report(true, t0 + 30s));
+  auto v = s.report(true, t0 + 40s);
+  REQUIRE(v);
+  CHECK(v->health == Health::up);
+  CHECK(!s.recovery_step()); // up: every check covers every url
+  c.fast_recovery = true;
+  Schedule f(c, t0, 0);
+  CHECK(!f.recovery_step());
+  CHECK(f.report(true, t0));
+}
