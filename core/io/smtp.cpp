@@ -21,6 +21,7 @@
 #include <spdlog/logger.h>
 
 #include "core/config/global_defs.hpp"
+#include "core/io/asio_ip.hpp"
 
 namespace vigil::core::io {
 
@@ -75,17 +76,6 @@ using namespace asio::experimental::awaitable_operators;
 /// Longest reply line we buffer (RFC 5321 4.5.3.1.5 allows 512 bytes); beyond it the session
 /// fails instead of growing the buffer.
 constexpr std::size_t max_reply_line = 4096;
-
-tcp::endpoint to_endpoint(const core::IpAddress& a, std::uint16_t port) {
-  if (a.is_v4()) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy(a.data(), a.data() + 4, b.begin());
-    return {asio::ip::address_v4(b), port};
-  }
-  asio::ip::address_v6::bytes_type b;
-  std::copy(a.data(), a.data() + 16, b.begin());
-  return {asio::ip::address_v6(b), port};
-}
 
 std::string endpoint_text(const core::IpAddress& a, std::uint16_t port) {
   return a.is_v4() ? fmt::format("{}:{}", a.to_string(), port)
@@ -158,7 +148,7 @@ send_mail(asio::io_context& ctx, const core::IpAddress& server, std::uint16_t po
 
   // One deadline for the whole session (connect, every read and write): the per-read timeouts
   // of a naive client let a server that trickles a byte now and then hold it for ever.
-  auto outcome = co_await (session(socket, to_endpoint(server, port), where, dialog, progress) ||
+  auto outcome = co_await (session(socket, endpoint<tcp>(server, port), where, dialog, progress) ||
                            deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
   boost::system::error_code ignored;
   socket.close(ignored);
