@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -62,20 +63,39 @@ Notifier::~Notifier() = default;
 
 void Notifier::configure(const core::config::Config& config) {
   globals_ = config.global_defs;
-  // FIFOs: both the global one and the VRRP one receive the VRRP lines.
+  // FIFOs: notify_fifo gets every line, vrrp_notify_fifo the VRRP ones, lvs_notify_fifo the
+  // checker ones. One FIFO named by two keywords is opened once and gets both.
   std::vector<core::config::NotifyFifo> wanted;
-  for (const auto* f : {&globals_.notify_fifo, &globals_.vrrp_notify_fifo})
-    if (*f)
-      wanted.push_back(**f);
+  std::vector<std::pair<bool, bool>> channels;
+  auto want = [&](const std::optional<core::config::NotifyFifo>& f, bool vrrp, bool lvs) {
+    if (!f)
+      return;
+    for (std::size_t i = 0; i < wanted.size(); ++i)
+      if (wanted[i].path == f->path) {
+        channels[i].first = channels[i].first || vrrp;
+        channels[i].second = channels[i].second || lvs;
+        return;
+      }
+    wanted.push_back(*f);
+    channels.emplace_back(vrrp, lvs);
+  };
+  want(globals_.notify_fifo, true, true);
+  want(globals_.vrrp_notify_fifo, true, false);
+  want(globals_.lvs_notify_fifo, false, true);
   if (wanted != fifo_configs_) {
     fifos_.clear();
-    for (const auto& f : wanted) {
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      const auto& f = wanted[i];
+      Fifo entry;
+      entry.vrrp = channels[i].first;
+      entry.lvs = channels[i].second;
       try {
-        fifos_.push_back(std::make_unique<NotifyFifo>(ctx_, log_, f));
+        entry.fifo = std::make_unique<NotifyFifo>(ctx_, log_, f);
       } catch (const std::exception& e) {
         log_.error("notify FIFO {}: {}", f.path, e.what());
         continue;
       }
+      fifos_.push_back(std::move(entry));
       if (f.script) {
         std::vector<std::string> argv = f.script->argv;
         argv.push_back(f.path);
@@ -88,6 +108,11 @@ void Notifier::configure(const core::config::Config& config) {
       }
     }
     fifo_configs_ = wanted;
+  } else {
+    for (auto& f : fifos_)
+      for (std::size_t i = 0; i < wanted.size(); ++i)
+        if (wanted[i].path == f.fifo->path())
+          std::tie(f.vrrp, f.lvs) = channels[i];
   }
   // Mail, when anything asks for it.
   bool wants_mail = false;
@@ -95,6 +120,11 @@ void Notifier::configure(const core::config::Config& config) {
     wants_mail = wants_mail || i.notify.smtp_alert;
   for (const auto& g : config.sync_groups)
     wants_mail = wants_mail || g.notify.smtp_alert;
+  for (const auto& vs : config.virtual_servers) {
+    wants_mail = wants_mail || vs.smtp_alert;
+    for (const auto& rs : vs.real_servers)
+      wants_mail = wants_mail || rs.smtp_alert;
+  }
   if (wants_mail) {
     std::string why;
     auto settings = alerter_settings(globals_, why);
@@ -109,9 +139,10 @@ void Notifier::configure(const core::config::Config& config) {
   }
 }
 
-void Notifier::fifo_line(const std::string& line) {
+void Notifier::fifo_line(Channel channel, const std::string& line) {
   for (auto& f : fifos_)
-    f->write(line);
+    if (channel == Channel::vrrp ? f.vrrp : f.lvs)
+      f.fifo->write(line);
 }
 
 void Notifier::run_scripts(const std::string& key,
@@ -164,7 +195,7 @@ void Notifier::mail(const std::string& kind, const std::string& name, const std:
 void Notifier::transition(const std::string& kind, const std::string& name,
                           const core::config::NotifyScripts& notify, const std::string& state,
                           unsigned priority) {
-  fifo_line(kind + " \"" + name + "\" " + state + " " + std::to_string(priority));
+  fifo_line(Channel::vrrp, kind + " \"" + name + "\" " + state + " " + std::to_string(priority));
   std::vector<const core::config::Command*> scripts;
   if (const auto* s = script_for(notify, state); s && *s && !(*s)->argv.empty())
     scripts.push_back(&**s);
@@ -192,8 +223,51 @@ void Notifier::group(const core::config::SyncGroup& g, const std::string& state,
 void Notifier::priority(const core::config::VrrpInstance& vi, bool master, unsigned priority) {
   if (!vi.notify.notify_priority_changes && !globals_.vrrp_notify_priority_changes)
     return;
-  fifo_line("INSTANCE \"" + vi.name + "\" " + (master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY") +
-            " " + std::to_string(priority));
+  fifo_line(Channel::vrrp, "INSTANCE \"" + vi.name + "\" " +
+                               (master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY") + " " +
+                               std::to_string(priority));
+}
+
+void Notifier::real_server(const core::config::VirtualServer& vs,
+                           const core::config::RealServer& rs, bool up) {
+  const std::string state = up ? "UP" : "DOWN";
+  const std::string rs_name = core::config::describe_rs(vs, rs);
+  const std::string vs_name = core::config::describe_vs(vs);
+  fifo_line(Channel::lvs, "RS " + rs_name + " " + vs_name + " " + state);
+  const auto& script = up ? rs.notify_up : rs.notify_down;
+  if (script && !script->argv.empty())
+    run_scripts("RS " + rs_name + " " + vs_name, {&*script}, {});
+  if (rs.smtp_alert && alerter_) {
+    core::Mail m;
+    m.from = globals_.notification_email_from;
+    m.to = globals_.notification_email;
+    m.subject = "[" + globals_.router_id + "] Realserver " + rs_name + " of virtual server " +
+                vs_name + " - " + state;
+    m.body = "=> Real server " + rs_name + " of virtual server " + vs_name + " is " + state +
+             " <=\n\nrouter_id: " + globals_.router_id +
+             "\ndate: " + core::rfc5322_date(std::chrono::system_clock::now()) + "\n";
+    alerter_->send(std::move(m));
+  }
+}
+
+void Notifier::quorum(const core::config::VirtualServer& vs, bool up) {
+  const std::string state = up ? "UP" : "DOWN";
+  const std::string vs_name = core::config::describe_vs(vs);
+  fifo_line(Channel::lvs, "VS " + vs_name + " " + state);
+  const auto& script = up ? vs.quorum_up : vs.quorum_down;
+  if (script && !script->argv.empty())
+    run_scripts("VS " + vs_name, {&*script}, {});
+  if (vs.smtp_alert && alerter_) {
+    core::Mail m;
+    m.from = globals_.notification_email_from;
+    m.to = globals_.notification_email;
+    m.subject = "[" + globals_.router_id + "] Virtualserver " + vs_name + " - " +
+                (up ? "quorum gained" : "quorum lost");
+    m.body = "=> Virtual server " + vs_name + (up ? " gained" : " lost") +
+             " its quorum <=\n\nrouter_id: " + globals_.router_id +
+             "\ndate: " + core::rfc5322_date(std::chrono::system_clock::now()) + "\n";
+    alerter_->send(std::move(m));
+  }
 }
 
 asio::awaitable<void> Notifier::stop() {
@@ -217,9 +291,9 @@ void Notifier::state_json(core::Json& j) const {
   j.key("fifos").begin_array();
   for (const auto& f : fifos_) {
     j.begin_object();
-    j.key("path").value(f->path());
-    j.key("queued").value(static_cast<unsigned long long>(f->queued()));
-    j.key("dropped").value(static_cast<unsigned long long>(f->dropped()));
+    j.key("path").value(f.fifo->path());
+    j.key("queued").value(static_cast<unsigned long long>(f.fifo->queued()));
+    j.key("dropped").value(static_cast<unsigned long long>(f.fifo->dropped()));
     j.end_object();
   }
   j.end_array();

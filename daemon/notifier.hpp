@@ -1,8 +1,13 @@
 #pragma once
-// Who gets told about VRRP transitions: notify scripts (notify_master/backup/fault/stop and
-// `notify` with keepalived's four extra arguments), the notify FIFOs (ordered lines such as
-// `INSTANCE "VI_1" MASTER 100`), and SMTP alerts. Scripts of one instance or group run one
-// after the other, in transition order (keepalived runs them concurrently and unordered).
+// Who gets told about transitions, for the whole daemon (one per process, shared by the VRRP
+// and checker subsystems): notify scripts (notify_master/backup/fault/stop and `notify` with
+// keepalived's four extra arguments; notify_up/notify_down of real servers; quorum_up and
+// quorum_down of virtual servers), the notify FIFOs (ordered lines such as
+// `INSTANCE "VI_1" MASTER 100`, `RS [10.0.0.2]:tcp:80 [10.0.0.100]:tcp:80 UP`,
+// `VS [10.0.0.100]:tcp:80 DOWN`; notify_fifo gets both kinds, vrrp_notify_fifo the VRRP ones,
+// lvs_notify_fifo the checker ones), and SMTP alerts. Scripts of one instance, group, real
+// server or virtual server run one after the other, in transition order (keepalived runs them
+// concurrently and unordered).
 #include <deque>
 #include <functional>
 #include <map>
@@ -51,6 +56,11 @@ public:
   void group(const core::config::SyncGroup& g, const std::string& state, unsigned priority);
   /// notify_priority_changes: `INSTANCE "VI_1" MASTER_PRIORITY 90` on the FIFOs.
   void priority(const core::config::VrrpInstance& vi, bool master, unsigned priority);
+  /// A real server of `vs` went up or down: notify_up / notify_down, the RS FIFO line, mail.
+  void real_server(const core::config::VirtualServer& vs, const core::config::RealServer& rs,
+                   bool up);
+  /// `vs` gained or lost quorum: quorum_up / quorum_down, the VS FIFO line, mail.
+  void quorum(const core::config::VirtualServer& vs, bool up);
 
   /// Lets queued scripts and mail finish (the caller bounds the wait).
   boost::asio::awaitable<void> stop();
@@ -59,7 +69,8 @@ public:
 
 private:
   struct Queue;
-  void fifo_line(const std::string& line);
+  enum class Channel : std::uint8_t { vrrp, lvs };
+  void fifo_line(Channel channel, const std::string& line);
   void transition(const std::string& kind, const std::string& name,
                   const core::config::NotifyScripts& notify, const std::string& state,
                   unsigned priority);
@@ -73,7 +84,12 @@ private:
   ProcessRunner& runner_;
   std::function<std::optional<RunAs>(const core::config::Command&)> run_as_;
   core::config::GlobalDefs globals_;
-  std::vector<std::unique_ptr<NotifyFifo>> fifos_;
+  struct Fifo {
+    std::unique_ptr<NotifyFifo> fifo;
+    bool vrrp = false; ///< gets the VRRP lines
+    bool lvs = false;  ///< gets the checker lines
+  };
+  std::vector<Fifo> fifos_;
   std::vector<core::config::NotifyFifo> fifo_configs_;
   std::unique_ptr<Alerter> alerter_;
   std::map<std::string, std::shared_ptr<Queue>> queues_;

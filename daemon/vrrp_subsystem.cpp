@@ -81,10 +81,9 @@ public:
 
   void start(const core::config::ConfigPtr& config) override {
     config_ = config;
-    ifs_.on_link = [this](const core::io::Link& l, bool removed) { link_changed(l, removed); };
-    ifs_.on_address = [this](const core::io::Address& a, bool removed) {
-      address_changed(a, removed);
-    };
+    ifs_.on_link.add([this](const core::io::Link& l, bool removed) { link_changed(l, removed); });
+    ifs_.on_address.add(
+        [this](const core::io::Address& a, bool removed) { address_changed(a, removed); });
     set_statics(*config, true);
     notifier_.configure(*config);
     trackers_.configure(*config);

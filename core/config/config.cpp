@@ -86,6 +86,36 @@ std::string to_json(const Config& config) {
   return out;
 }
 
+const char* protocol_name(Protocol p) {
+  switch (p) {
+  case Protocol::tcp:
+    return "tcp";
+  case Protocol::udp:
+    return "udp";
+  case Protocol::sctp:
+    return "sctp";
+  }
+  return "?";
+}
+
+std::string describe_vs(const VirtualServer& vs) {
+  switch (vs.kind) {
+  case VsKind::fwmark:
+    return "FWM " + std::to_string(vs.fwmark);
+  case VsKind::group:
+    return "[group " + vs.group + "]:" + protocol_name(vs.protocol) + ":" + std::to_string(vs.port);
+  case VsKind::address:
+    break;
+  }
+  return "[" + (vs.address ? vs.address->to_string() : std::string("?")) +
+         "]:" + protocol_name(vs.protocol) + ":" + std::to_string(vs.port);
+}
+
+std::string describe_rs(const VirtualServer& vs, const RealServer& rs) {
+  return "[" + rs.address.to_string() + "]:" + protocol_name(vs.protocol) + ":" +
+         std::to_string(rs.port);
+}
+
 const char* checker_keyword(CheckerKind kind) {
   switch (kind) {
   case CheckerKind::http_get:

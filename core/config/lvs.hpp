@@ -228,6 +228,14 @@ BOOST_DESCRIBE_STRUCT(VirtualServer, (),
                        quorum, hysteresis, quorum_up, quorum_down, sorry_server, sorry_server_port,
                        sorry_server_inhibit, sorry_server_lvs_method, real_servers))
 
+/// How keepalived writes a virtual server in logs and FIFO lines: "[10.0.0.100]:tcp:80",
+/// "FWM 10", "[group NAME]:tcp:80".
+std::string describe_vs(const VirtualServer& vs);
+/// A real server of `vs` the same way: "[10.0.0.2]:tcp:80".
+std::string describe_rs(const VirtualServer& vs, const RealServer& rs);
+/// "tcp", "udp", "sctp".
+const char* protocol_name(Protocol p);
+
 /// `SSL { password; ca; certificate; key }` for SSL_GET.
 struct SslContext {
   std::optional<std::string> password;

@@ -121,4 +121,12 @@ bool Interfaces::has_address(int index, const IpAddress& a) const {
   return std::any_of(list.begin(), list.end(), [&](const Address& x) { return x.address == a; });
 }
 
+bool Interfaces::has_local_address(const IpAddress& a) const {
+  for (const auto& [index, list] : addresses_)
+    for (const auto& x : list)
+      if (x.address == a)
+        return true;
+  return false;
+}
+
 } // namespace vigil::core::io

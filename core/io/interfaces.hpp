@@ -15,6 +15,20 @@
 
 namespace vigil::core::io {
 
+/// Handlers that all get every call (several subsystems follow the same events).
+template <class... Args> class Listeners {
+public:
+  void add(std::function<void(Args...)> f) { fns_.push_back(std::move(f)); }
+  void operator()(Args... args) const {
+    for (const auto& f : fns_)
+      f(args...);
+  }
+  explicit operator bool() const { return !fns_.empty(); }
+
+private:
+  std::vector<std::function<void(Args...)>> fns_;
+};
+
 class Interfaces {
 public:
   explicit Interfaces(boost::asio::io_context& ctx);
@@ -27,10 +41,12 @@ public:
   /// The interface's addresses in kernel order (the primary IPv4 address first).
   const std::vector<Address>& addresses(int index) const;
   bool has_address(int index, const IpAddress& a) const;
+  /// Whether any interface holds `a`.
+  bool has_local_address(const IpAddress& a) const;
 
   /// Called for every change (also once per object after a re-sync following an overrun).
-  std::function<void(const Link& link, bool removed)> on_link;
-  std::function<void(const Address& address, bool removed)> on_address;
+  Listeners<const Link&, bool> on_link;       ///< (link, removed)
+  Listeners<const Address&, bool> on_address; ///< (address, removed)
 
   NetlinkSocket& command() { return command_; }
 
