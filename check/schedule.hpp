@@ -11,6 +11,7 @@
 //     or SSL_GET with several urls and no `fast_recovery` recovers one url per check instead:
 //     it comes up after each url has passed once, in order, delay_loop apart (a failure starts
 //     over), as keepalived does; while up, every check covers every url.
+//   - ha_suspend: suspend() stops the checks (the verdict holds), resume() runs one at once.
 #include <cstdint>
 #include <optional>
 
@@ -36,7 +37,21 @@ public:
   Schedule(const core::config::Checker& checker, TimePoint now, double warmup_fraction);
 
   Health health() const { return health_; }
-  TimePoint next_check() const { return next_; }
+  /// When the next check is due (TimePoint::max() while suspended).
+  TimePoint next_check() const { return suspended_ ? TimePoint::max() : next_; }
+
+  /// ha_suspend: while the virtual server's address is not on this host no check runs and the
+  /// verdict stays as it was. A check in flight when suspended is still reported.
+  void suspend() { suspended_ = true; }
+  /// The address is back: the next check runs now, with a fresh retry count.
+  void resume(TimePoint now) {
+    if (!suspended_)
+      return;
+    suspended_ = false;
+    retries_used_ = 0;
+    next_ = now;
+  }
+  bool suspended() const { return suspended_; }
   /// Retries already used since the last success.
   std::uint32_t retries_used() const { return retries_used_; }
   /// The one url the next check covers while recovering url by url, else nullopt (all urls).
@@ -58,6 +73,7 @@ private:
   std::uint32_t retries_used_ = 0;
   std::size_t steps_ = 1;     ///< checks needed to come up (urls without fast_recovery)
   std::size_t recovered_ = 0; ///< consecutive recovery steps passed
+  bool suspended_ = false;
 };
 
 } // namespace vigil::check

@@ -22,6 +22,9 @@
 #include "core/json.hpp"
 #include "core/io/interfaces.hpp"
 #include "core/io/process.hpp"
+#include "daemon/check_subsystem.hpp"
+#include "daemon/identity.hpp"
+#include "daemon/notifier.hpp"
 #include "daemon/subsystem.hpp"
 #include "daemon/vrrp_subsystem.hpp"
 
@@ -81,7 +84,13 @@ public:
       return 1;
     }
     runner_ = std::make_unique<ProcessRunner>(ctx_, *logs_.daemon);
-    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_));
+    // One notifier for the whole daemon: the FIFOs keep VRRP and checker lines in one order.
+    notifier_ = std::make_unique<Notifier>(
+        ctx_, *logs_.daemon, *runner_, [this](const core::config::Command& c) {
+          return script_identity(config_->global_defs, c, *logs_.daemon);
+        });
+    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_));
+    subsystems_.push_back(make_check_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_));
     spawn(startup(), "startup");
     ctx_.run();
     if (options_.pid_file)
@@ -127,6 +136,7 @@ private:
   /// Reads the kernel's interfaces, then starts every subsystem.
   asio::awaitable<void> startup() {
     co_await interfaces_->load();
+    notifier_->configure(*config_);
     for (auto& s : subsystems_)
       s->start(config_);
     started_ = std::chrono::steady_clock::now();
@@ -172,6 +182,7 @@ private:
       return;
     }
     config_ = loaded.config;
+    notifier_->configure(*config_);
     for (auto& s : subsystems_)
       s->reload(config_);
     ++reloads_ok_;
@@ -186,6 +197,12 @@ private:
       if (result.index() == 1)
         logs_.daemon->warn("{} did not stop within {} s", s->name(), stop_timeout.count());
     }
+    // Scripts and mail the stop itself caused (notify_stop, omega's notify_down) still go out.
+    asio::steady_timer timer(ctx_, stop_timeout);
+    auto result =
+        co_await (notifier_->stop() || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (result.index() == 1)
+      logs_.daemon->warn("notifications did not finish within {} s", stop_timeout.count());
   }
 
   std::string state_json() const {
@@ -205,6 +222,8 @@ private:
     j.end_object();
     for (const auto& s : subsystems_)
       j.key(std::string(s->name())).raw(s->state_json());
+    j.key("notify");
+    notifier_->state_json(j);
     j.end_object();
     return j.str();
   }
@@ -216,6 +235,7 @@ private:
   core::config::ConfigPtr config_;
   std::unique_ptr<core::io::Interfaces> interfaces_;
   std::unique_ptr<ProcessRunner> runner_;
+  std::unique_ptr<Notifier> notifier_;
   std::vector<std::unique_ptr<Subsystem>> subsystems_;
   std::chrono::steady_clock::time_point started_{};
   std::size_t reloads_ok_ = 0;

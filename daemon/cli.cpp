@@ -93,6 +93,8 @@ std::string usage() {
          "  -n, -l, -D           accepted for keepalived compatibility; no effect\n"
          "  -v, --version        print the version and exit\n"
          "  -h, --help           print this help and exit\n"
+         "  -T, --genhash ...    (first option) print the MD5 digest of a page for a url's\n"
+         "                       'digest', as keepalived's genhash; see vigild --genhash -h\n"
          "\n"
          "Signals: HUP reloads the configuration, TERM or INT stops, USR1 logs the state.\n";
 }

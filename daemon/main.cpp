@@ -7,6 +7,7 @@
 #include "daemon/app.hpp"
 #include "daemon/cli.hpp"
 #include "daemon/config_loader.hpp"
+#include "daemon/genhash.hpp"
 #include "daemon/logging.hpp"
 
 namespace {
@@ -34,6 +35,14 @@ int check_config(const daemon::Options& o) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // genhash: by program name (a `genhash` link to vigild), or --genhash / -T as first option.
+  std::string self = argc > 0 ? argv[0] : "";
+  if (auto slash = self.rfind('/'); slash != std::string::npos)
+    self = self.substr(slash + 1);
+  if (self == "genhash")
+    return daemon::run_genhash(args);
+  if (!args.empty() && (args[0] == "--genhash" || args[0] == "-T"))
+    return daemon::run_genhash(std::vector<std::string>(args.begin() + 1, args.end()));
   auto cli = daemon::parse_cli(args);
   if (!cli.options) {
     std::fprintf(stderr, "vigild: %s\n\n%s", cli.error.c_str(), daemon::usage().c_str());

@@ -237,7 +237,7 @@ void Notifier::real_server(const core::config::VirtualServer& vs,
   const auto& script = up ? rs.notify_up : rs.notify_down;
   if (script && !script->argv.empty())
     run_scripts("RS " + rs_name + " " + vs_name, {&*script}, {});
-  if (rs.smtp_alert && alerter_) {
+  if ((rs.smtp_alert || vs.smtp_alert || globals_.smtp_alert_checker) && alerter_) {
     core::Mail m;
     m.from = globals_.notification_email_from;
     m.to = globals_.notification_email;
@@ -257,7 +257,7 @@ void Notifier::quorum(const core::config::VirtualServer& vs, bool up) {
   const auto& script = up ? vs.quorum_up : vs.quorum_down;
   if (script && !script->argv.empty())
     run_scripts("VS " + vs_name, {&*script}, {});
-  if (vs.smtp_alert && alerter_) {
+  if ((vs.smtp_alert || globals_.smtp_alert_checker) && alerter_) {
     core::Mail m;
     m.from = globals_.notification_email_from;
     m.to = globals_.notification_email;

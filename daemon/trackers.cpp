@@ -61,7 +61,7 @@ void Trackers::stop() {
   scripts_.clear();
 }
 
-long Trackers::parse_value(const std::optional<std::string>& content) {
+long track_file_value(const std::optional<std::string>& content) {
   if (!content)
     return 0;
   const std::string& t = *content;
@@ -74,6 +74,20 @@ long Trackers::parse_value(const std::optional<std::string>& content) {
     ++first;
   auto [ptr, ec] = std::from_chars(first, t.data() + t.size(), v);
   return ec == std::errc() ? v : 0;
+}
+
+void init_track_file(const core::config::TrackFile& c, spdlog::logger& log) {
+  if (!c.init_file_value)
+    return;
+  bool exists = ::access(c.file.c_str(), F_OK) == 0;
+  if (exists && !c.init_file_overwrite)
+    return;
+  std::string text = std::to_string(*c.init_file_value) + "\n";
+  int fd = ::open(c.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || ::write(fd, text.data(), text.size()) != ssize_t(text.size()))
+    log.error("track_file {}: cannot initialise {}: {}", c.name, c.file, std::strerror(errno));
+  if (fd >= 0)
+    ::close(fd);
 }
 
 void Trackers::configure(const core::config::Config& config) {
@@ -119,25 +133,14 @@ void Trackers::configure(const core::config::Config& config) {
     if (!c)
       continue;
     File f{*c, 0, false};
-    if (c->init_file_value) {
-      bool exists = ::access(c->file.c_str(), F_OK) == 0;
-      if (!exists || c->init_file_overwrite) {
-        std::string text = std::to_string(*c->init_file_value) + "\n";
-        int fd = ::open(c->file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0 || ::write(fd, text.data(), text.size()) != ssize_t(text.size()))
-          log_.error("track_file {}: cannot initialise {}: {}", name, c->file,
-                     std::strerror(errno));
-        if (fd >= 0)
-          ::close(fd);
-      }
-    }
+    init_track_file(*c, log_);
     if (!watched_.count(c->file)) {
       std::string why;
       std::string path = c->file;
       files_.watch(
           path,
           [this, path](const std::optional<std::string>& content) {
-            long v = parse_value(content);
+            long v = track_file_value(content);
             bool changed = false;
             for (auto& [n, tf] : track_files_)
               if (tf.config.file == path && (tf.value != v || tf.present != content.has_value())) {
@@ -157,7 +160,7 @@ void Trackers::configure(const core::config::Config& config) {
         watched_[c->file] = true;
     }
     auto content = core::io::FileWatch::read(c->file);
-    f.value = parse_value(content);
+    f.value = track_file_value(content);
     f.present = content.has_value();
     files.emplace(name, std::move(f));
   }

@@ -33,6 +33,12 @@ namespace vigil::daemon {
 using core::io::ProcessRunner;
 using core::io::RunAs;
 
+/// A track file's value: the integer it starts with (after blanks, an optional '+'), else 0;
+/// a missing file is 0.
+long track_file_value(const std::optional<std::string>& content);
+/// Writes init_file's value to the file when it is missing (or always with overwrite).
+void init_track_file(const core::config::TrackFile& c, spdlog::logger& log);
+
 class Trackers {
 public:
   /// `run_as` resolves a script's identity (its `user`, else script_user, else the default).
@@ -65,7 +71,6 @@ private:
   };
   void apply_refs(vrrp::TrackOutcome& out, const core::config::Trackers& t, bool weights) const;
   void start_script(std::shared_ptr<Script> s);
-  static long parse_value(const std::optional<std::string>& content);
 
   boost::asio::io_context& ctx_;
   spdlog::logger& log_;

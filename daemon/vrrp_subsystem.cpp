@@ -19,6 +19,7 @@
 
 #include "core/io/file_watch.hpp"
 #include "core/io/interfaces.hpp"
+#include "daemon/identity.hpp"
 #include "daemon/notifier.hpp"
 #include "core/io/process.hpp"
 #include "daemon/trackers.hpp"
@@ -67,13 +68,14 @@ struct Runner {
 class VrrpSubsystem final : public Subsystem {
 public:
   VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs,
-                ProcessRunner& runner)
+                ProcessRunner& runner, Notifier& notifier)
       : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner),
         announcer_(ctx, *logs.vrrp), files_(ctx),
         trackers_(ctx, *logs.vrrp, ifs, files_, runner,
-                  [this](const core::config::Command& c) { return script_identity(c); }),
-        notifier_(ctx, *logs.vrrp, runner,
-                  [this](const core::config::Command& c) { return script_identity(c); }) {
+                  [this](const core::config::Command& c) {
+                    return script_identity(config_->global_defs, c, log_);
+                  }),
+        notifier_(notifier) {
     trackers_.on_change = [this] { reevaluate_all(); };
   }
 
@@ -85,7 +87,6 @@ public:
     ifs_.on_address.add(
         [this](const core::io::Address& a, bool removed) { address_changed(a, removed); });
     set_statics(*config, true);
-    notifier_.configure(*config);
     trackers_.configure(*config);
     start_instances(config->vrrp_instances);
     reevaluate_all();
@@ -131,7 +132,6 @@ public:
     set_statics(gone, false);
     set_statics(*next, true);
     config_ = next;
-    notifier_.configure(*next);
     trackers_.configure(*next);
     start_instances(added);
     reevaluate_all();
@@ -158,7 +158,6 @@ public:
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     sockets_.clear();
-    co_await notifier_.stop();
   }
 
   std::string state_json() const override {
@@ -452,22 +451,6 @@ private:
     bool no_peer = r.cfg.unicast_fault_no_peer && r.cfg.unicast_peer.empty();
     execute(r, r.fsm.set_fault(vrrp::FaultKind::no_source_address, !src || src_missing || no_peer,
                                now));
-  }
-
-  /// The identity a script runs as: its own `user`, else global_defs script_user, else
-  /// keepalived_script when that account exists, else root (vigild's own identity).
-  std::optional<RunAs> script_identity(const core::config::Command& c) {
-    std::string why;
-    const auto& g = config_->global_defs;
-    const auto& who = c.run_as ? c.run_as : g.script_user;
-    if (who) {
-      auto as = resolve_user(who->user, who->group, why);
-      if (!as)
-        log_.error("script {}: {}; it runs as root instead", c.text, why);
-      return as;
-    }
-    auto as = resolve_user("keepalived_script", std::nullopt, why);
-    return as; // nullopt: root
   }
 
   /// Re-applies every instance's trackers (fault and effective priority).
@@ -998,7 +981,7 @@ private:
   vrrp::io::Announcer announcer_;
   core::io::FileWatch files_;
   Trackers trackers_;
-  Notifier notifier_;
+  Notifier& notifier_;
   bool syncing_ = false;
   std::set<std::string> vmac_pending_;         ///< VMACs being created
   std::map<std::string, std::string> sysctls_; ///< path -> original value
@@ -1015,8 +998,8 @@ private:
 
 std::unique_ptr<Subsystem> make_vrrp_subsystem(asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,
-                                               ProcessRunner& runner) {
-  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner);
+                                               ProcessRunner& runner, Notifier& notifier) {
+  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner, notifier);
 }
 
 } // namespace vigil::daemon

@@ -21,9 +21,10 @@ class ProcessRunner;
 namespace vigil::daemon {
 
 using core::io::ProcessRunner;
+class Notifier;
 
 std::unique_ptr<Subsystem> make_vrrp_subsystem(boost::asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,
-                                               ProcessRunner& runner);
+                                               ProcessRunner& runner, Notifier& notifier);
 
 } // namespace vigil::daemon

@@ -128,10 +128,14 @@ bool reject_unsupported(Ctx& c, const Statement& s, std::span<const Unsupported>
 /// The keepalived keywords vigil rejects by name, wherever they appear.
 std::span<const Unsupported> unsupported_keywords();
 
+/// Whether a table's keywords act: each as its `acts` says, or all of them (tables whose
+/// every keyword the daemon honours, such as the checker blocks).
+enum class TableActs : std::uint8_t { per_keyword, all };
+
 /// Runs every statement of `s`'s block through `table` (phase first, then second).
 template <class T>
 void lower_block(Ctx& c, const Statement& s, std::span<const Keyword<T>> table, T& target,
-                 std::string_view block) {
+                 std::string_view block, TableActs table_acts = TableActs::per_keyword) {
   for (Phase phase : {Phase::first, Phase::second}) {
     for (const Statement& child : s.children) {
       const Keyword<T>* kw = nullptr;
@@ -161,11 +165,12 @@ void lower_block(Ctx& c, const Statement& s, std::span<const Keyword<T>> table, 
         continue;
       }
       // Only the outermost keyword the daemon does not act on is reported.
-      if (!kw->acts)
+      const bool acts = kw->acts || table_acts == TableActs::all;
+      if (!acts)
         c.unacted(child, block);
-      c.enter_unacted(!kw->acts);
+      c.enter_unacted(!acts);
       kw->handler(c, child, target);
-      c.leave_unacted(!kw->acts);
+      c.leave_unacted(!acts);
     }
   }
 }

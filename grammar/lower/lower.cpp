@@ -66,12 +66,12 @@ const Keyword<Top> top_table[] = {
      Shape::block, Phase::second, true},
     {"virtual_server_group",
      [](Ctx& c, const Statement& s, Top& t) { lower_virtual_server_group(c, s, t.cfg); },
-     Shape::block, Phase::second},
+     Shape::block, Phase::second, true},
     {"virtual_server",
      [](Ctx& c, const Statement& s, Top& t) { lower_virtual_server(c, s, t.cfg); }, Shape::block,
-     Phase::second},
+     Phase::second, true},
     {"SSL", [](Ctx& c, const Statement& s, Top& t) { lower_ssl(c, s, t.cfg); }, Shape::block,
-     Phase::second},
+     Phase::second, true},
 };
 
 } // namespace

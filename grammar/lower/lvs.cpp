@@ -393,7 +393,7 @@ const Keyword<CheckerDraft> checker_table[] = {
        target.kind = CheckerKind::smtp_check;
        target.where = c.where(s.keyword);
        CheckerDraft hd{target, {}, false, {}};
-       lower_block<CheckerDraft>(c, s, smtp_host_table, hd, "host");
+       lower_block<CheckerDraft>(c, s, smtp_host_table, hd, "host", TableActs::all);
        d.hosts.push_back(std::move(target));
      },
      Shape::block},
@@ -540,7 +540,7 @@ const Keyword<CheckerDraft> checker_table[] = {
          c.error(s.args[0], "'url' takes no arguments");
        UrlSpec u;
        u.where = c.where(s.keyword);
-       lower_block<UrlSpec>(c, s, url_table, u, "url");
+       lower_block<UrlSpec>(c, s, url_table, u, "url", TableActs::all);
        if (u.path.empty()) {
          c.error(s.keyword, "'url' needs a 'path'");
          return;
@@ -615,7 +615,7 @@ void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
     c.error(s.args[0], "'" + s.keyword.text + "' takes no arguments");
   k.where = c.where(s.keyword);
   CheckerDraft cd{k, {}, false, {}};
-  lower_block<CheckerDraft>(c, s, checker_table, cd, s.keyword.text);
+  lower_block<CheckerDraft>(c, s, checker_table, cd, s.keyword.text, TableActs::all);
   Inherit eff = cd.inherit.over(d.inherit.over(d.parent));
   bool http = k.kind == CheckerKind::http_get || k.kind == CheckerKind::ssl_get;
   k.delay_loop = eff.delay_loop.value_or(60s);
@@ -750,7 +750,7 @@ void lower_real_server(Ctx& c, const Statement& s, VsDraft& d) {
   }
   rs.weight = d.default_weight.value_or(1);
   RsDraft rd{rs, {}, d.inherit, {}};
-  lower_block<RsDraft>(c, s, rs_table, rd, "real_server");
+  lower_block<RsDraft>(c, s, rs_table, rd, "real_server", TableActs::all);
   Inherit eff = rd.inherit.over(d.inherit);
   rs.forwarding = rd.forwarding.value_or(d.vs.forwarding);
   rs.inhibit_on_failure = eff.inhibit_on_failure.value_or(false);
@@ -1067,7 +1067,7 @@ void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
   VsDraft d{vs, {}, {}, {}, false, nullptr, nullptr, nullptr};
   d.inherit.smtp_alert = cfg.global_defs.smtp_alert_checker || cfg.global_defs.smtp_alert;
   vs.smtp_alert = *d.inherit.smtp_alert;
-  lower_block<VsDraft>(c, s, vs_table, d, "virtual_server");
+  lower_block<VsDraft>(c, s, vs_table, d, "virtual_server", TableActs::all);
   if (!d.protocol_set && vs.kind != core::config::VsKind::fwmark)
     c.warning(s.keyword, "virtual_server has no 'protocol'; vigil uses TCP",
               "keepalived 2.2.7 falls back to UDP here; write 'protocol TCP' or 'protocol UDP'");

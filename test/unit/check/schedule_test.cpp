@@ -92,3 +92,32 @@ TEST_CASE("HTTP with several urls recovers one url per delay_loop unless fast_re
   CHECK(!f.recovery_step());
   CHECK(f.report(true, t0));
 }
+
+TEST_CASE("ha_suspend: no check while suspended, the verdict holds, resume checks at once") {
+  Schedule s(tcp(1), t0, 0);
+  CHECK(!s.report(false, t0)); // one retry used
+  s.suspend();
+  CHECK(s.suspended());
+  CHECK(s.next_check() == core::TimePoint::max());
+  CHECK(s.health() == Health::up);
+  s.resume(t0 + 30s);
+  CHECK(!s.suspended());
+  CHECK(s.next_check() == t0 + 30s);
+  CHECK(s.retries_used() == 0);
+  // The retry count starts over: one failure is retried again before going down.
+  CHECK(!s.report(false, t0 + 30s));
+  auto v = s.report(false, t0 + 32s);
+  REQUIRE(v);
+  CHECK(v->health == Health::down);
+  // A down server stays down through a suspension and comes up on its first success after.
+  s.suspend();
+  s.resume(t0 + 100s);
+  CHECK(s.health() == Health::down);
+  auto up = s.report(true, t0 + 100s);
+  REQUIRE(up);
+  CHECK(up->health == Health::up);
+  // resume() without a suspension changes nothing.
+  auto due = s.next_check();
+  s.resume(t0 + 200s);
+  CHECK(s.next_check() == due);
+}
