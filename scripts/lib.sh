@@ -10,6 +10,7 @@ VIGIL_PACKAGES=(
   python3 python3-pytest python3-aiosmtpd
   iproute2 iputils-ping procps util-linux psmisc
   keepalived tcpdump
+  nginx dnsmasq-base openssl
   clang libclang-rt-14-dev clang-format
 )
 
@@ -28,8 +29,18 @@ vigil_install_missing() {
     return 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # Packages that carry a daemon (nginx) must not start it: the tests start their own servers
+  # inside their namespaces. policy-rc.d exiting 101 tells invoke-rc.d not to start services.
+  local policy=/usr/sbin/policy-rc.d had_policy=0 rc=0
+  [ -e "$policy" ] && had_policy=1
+  if [ $had_policy -eq 0 ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+  fi
   apt-get install -y --no-install-recommends "${missing[@]}" ||
-    { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
+    { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; } || rc=$?
+  [ $had_policy -eq 0 ] && rm -f "$policy"
+  return $rc
 }
 
 # vigil_configure DIR [meson options...]: configure the build folder once.
