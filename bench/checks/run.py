@@ -20,11 +20,7 @@ Run as root, with an optimized build:  bench/checks/run.py [--tcp 40000] [--http
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
-import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -89,12 +85,6 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def state(proc) -> dict:
-    mark = proc.log_mark()
-    proc.signal(signal.SIGUSR1)
-    return json.loads(proc.wait_log(r"state (\{.*\})$", after=mark, timeout=60).group(1))
-
-
 def checks_done(st: dict) -> tuple[int, int]:
     total = failed = 0
     for vs in st["check"]["virtual_servers"]:
@@ -113,7 +103,11 @@ def main() -> int:
     ap.add_argument("--vigild", default=str(ROOT / "build" / "daemon" / "vigild"))
     args = ap.parse_args()
     os.environ["VIGILD"] = args.vigild
-    from harness import Lab, wait_for  # noqa: E402
+    import servers  # noqa: E402
+    from harness import Lab, vigild_state  # noqa: E402
+
+    def state(proc):
+        return vigild_state(proc, timeout=60)
 
     with Lab(hosts=["h1", "h2"], ipv4="10.99.0.0/24", workdir=Path("/tmp/vigil-bench-checks")) \
             as lab:
@@ -121,28 +115,13 @@ def main() -> int:
         root = lab.workdir / "nginx"
         (root / "www").mkdir(parents=True, exist_ok=True)
         (root / "www" / "index.html").write_text("<html>bench</html>\n")
-        (root / "nginx.conf").write_text(f"""
-user root;
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 65536;
-pid {root}/nginx.pid;
-error_log {root}/error.log;
-events {{ worker_connections 16384; }}
-http {{
+        servers.nginx_conf(root, f"""
     access_log off;
-    client_body_temp_path {root}/tmp-body;
-    proxy_temp_path {root}/tmp-proxy;
-    fastcgi_temp_path {root}/tmp-fastcgi;
-    uwsgi_temp_path {root}/tmp-uwsgi;
-    scgi_temp_path {root}/tmp-scgi;
     server {{
         listen 0.0.0.0:80 backlog=8192;
         root {root}/www;
     }}
-}}
-""")
+""", connections=16384)
         h1.sysctl(**{"net.core.somaxconn": 8192, "net.ipv4.tcp_max_syn_backlog": 8192,
                      "net.ipv4.ip_local_port_range": "1024 65000"})
         h1.start(["nginx", "-p", str(root), "-c", str(root / "nginx.conf")], name="nginx")

@@ -194,6 +194,26 @@ def wait_for(predicate: Callable[[], T], timeout: float = DEFAULT_TIMEOUT,
         time.sleep(interval)
 
 
+def executable(path: Path, text: str) -> Path:
+    """Write a script and make it executable (notify scripts, MISC_CHECK programs, ...)."""
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | 0o111)
+    return path
+
+
+def lines(path: Path) -> list[str]:
+    """The lines of a file a script appends to; none while it does not exist."""
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def vigild_state(proc: "Proc", timeout: float | None = None) -> dict:
+    """vigild's state: send SIGUSR1 and parse the JSON line it logs."""
+    mark = proc.log_mark()
+    proc.signal(signal.SIGUSR1)
+    return json.loads(proc.wait_log(r"state (\{.*\})$", after=mark,
+                                    timeout=timeout or DEFAULT_TIMEOUT).group(1))
+
+
 def vigild_path() -> str:
     """The vigild binary: ``$VIGILD`` or ``<repo>/build/daemon/vigild``."""
     return os.environ.get("VIGILD") or str(REPO_ROOT / "build" / "daemon" / "vigild")

@@ -28,6 +28,31 @@ def self_signed(host: Host, workdir: Path, cn: str = "vigil.test") -> tuple[Path
     return key, cert
 
 
+def nginx_conf(root: Path, http: str, connections: int = 256) -> Path:
+    """Writes ROOT/nginx.conf: nginx in the foreground, one process, everything under ROOT,
+    with `http` as the body of its http block. Returns the file."""
+    conf = root / "nginx.conf"
+    conf.write_text(f"""
+user root;
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile {max(1024, 4 * connections)};
+pid {root}/nginx.pid;
+error_log stderr info;
+events {{ worker_connections {connections}; }}
+http {{
+    client_body_temp_path {root}/tmp-body;
+    proxy_temp_path {root}/tmp-proxy;
+    fastcgi_temp_path {root}/tmp-fastcgi;
+    uwsgi_temp_path {root}/tmp-uwsgi;
+    scgi_temp_path {root}/tmp-scgi;
+{http}
+}}
+""")
+    return conf
+
+
 def start_nginx(host: Host, workdir: Path, addr: str) -> Proc:
     """nginx on ADDR: port 80 (index), 443 (TLS, same pages), 8080 with virtual hosts
     a.example (ALPHA) and a default (INDEX). Access log: workdir/nginx/access.log."""
@@ -37,22 +62,8 @@ def start_nginx(host: Host, workdir: Path, addr: str) -> Proc:
     (root / "www" / "index.html").write_bytes(INDEX)
     (root / "alpha" / "index.html").write_bytes(ALPHA)
     key, cert = self_signed(host, root)
-    conf = root / "nginx.conf"
-    conf.write_text(f"""
-user root;
-daemon off;
-master_process off;
-worker_processes 1;
-pid {root}/nginx.pid;
-error_log stderr info;
-events {{ worker_connections 256; }}
-http {{
+    conf = nginx_conf(root, f"""
     access_log {root}/access.log;
-    client_body_temp_path {root}/tmp-body;
-    proxy_temp_path {root}/tmp-proxy;
-    fastcgi_temp_path {root}/tmp-fastcgi;
-    uwsgi_temp_path {root}/tmp-uwsgi;
-    scgi_temp_path {root}/tmp-scgi;
     server {{
         listen {addr}:80;
         listen {addr}:443 ssl;
@@ -76,7 +87,6 @@ http {{
         server_name a.example;
         root {root}/alpha;
     }}
-}}
 """)
     proc = host.start(["nginx", "-p", str(root), "-c", str(conf)], name="nginx")
     wait_for(lambda: _tcp_open(host, addr, 80) and _tcp_open(host, addr, 8443),

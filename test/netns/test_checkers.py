@@ -7,37 +7,18 @@ runs the servers. Cutting h2's link takes every server away at once."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import signal
-import stat
 import time
 from pathlib import Path
 
 import pytest
 
 import servers
-from harness import wait_for
+from harness import executable, lines, vigild_state as state, wait_for
 
 VS = "10.99.0.100"
 RS = "10.99.0.2"
-
-
-def executable(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
-
-
-def lines(path: Path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
-
-
-def state(proc) -> dict:
-    mark = proc.log_mark()
-    proc.signal(signal.SIGUSR1)
-    return json.loads(proc.wait_log(r"state (\{.*\})$", after=mark).group(1))
 
 
 def real_servers(proc) -> dict[str, dict]:

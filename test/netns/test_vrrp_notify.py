@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import stat
 import time
-from pathlib import Path
 
 import pytest
 
-from harness import wait_for
+from harness import executable, lines, wait_for
 
 VIP = "10.99.0.100"
-
-
-def executable(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
-
-
-def lines(path: Path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
 
 
 @pytest.mark.lab(hosts=2, ipv4="10.99.0.0/24")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
-import signal
 import time
 
 import pytest
 
-from harness import wait_for
+from harness import vigild_state as state, wait_for
 
 VIP = "10.99.0.100"
 
@@ -28,12 +26,6 @@ vrrp_instance VI_1 {{
     }}
 }}
 """
-
-
-def state(proc) -> dict:
-    mark = proc.log_mark()
-    proc.signal(signal.SIGUSR1)
-    return json.loads(proc.wait_log(r"state (\{.*\})$", after=mark).group(1))
 
 
 def instance_state(proc, name: str = "VI_1") -> dict:
