@@ -100,6 +100,7 @@ struct Group {
   std::uint64_t failures = 0;
   std::optional<check::io::ProbeResult> last;
   std::optional<std::int64_t> dynamic_weight; ///< misc_dynamic: the weight last asked for
+  bool fresh = false; ///< made by the build in progress (not kept from before a reload)
   bool in_flight = false;
   bool queued = false;
   bool retired = false;
@@ -276,7 +277,7 @@ private:
                          .first;
               g->run_as = it->second;
             }
-            log_.info("Activating healthchecker for service {} for VS {}", g->desc, run->name);
+            g->fresh = true;
             if (suspend && !ifs_.has_local_address(*suspend)) {
               g->schedule.suspend();
               log_.info("ha_suspend: {} is not on this host; {} checks of {} are suspended",
@@ -284,6 +285,9 @@ private:
             }
             arm(g);
           }
+          if (g->fresh)
+            log_.info("Activating healthchecker for service {} for VS {}",
+                      core::config::describe_rs(vs, rs), run->name);
           if (g->subs.empty())
             bucket.push_back(g), groups_.push_back(g);
           g->subs.push_back(sub);
@@ -295,6 +299,8 @@ private:
     for (auto& p : previous)
       if (p)
         retire(*p);
+    for (auto& g : groups_)
+      g->fresh = false;
 
     // Carry state into the new services: each kept probe's verdict (and dynamic weight) is
     // replayed silently; notifications then go only for what differs from before.
@@ -318,7 +324,12 @@ private:
       if (!before) {
         log_.info("Virtual server {}: {} real server(s), quorum {}", s->name,
                   vs.real_servers.size(), vs.quorum);
-        handle(*s, s->svc.start(), true);
+        // keepalived reports the quorum at start either way (Gained quorum, quorum_up, the
+        // VS UP line), not only when it is missing.
+        auto events = s->svc.start();
+        if (events.empty() && s->svc.quorum_up())
+          events.push_back(check::QuorumChange{true, s->svc.live_weight()});
+        handle(*s, std::move(events), true);
       } else {
         s->table = before->table;
         check::ServiceEvents events;
@@ -479,6 +490,52 @@ private:
     return *g.dynamic_weight - std::int64_t(rs.weight);
   }
 
+  /// "[[10.0.0.2]:tcp:80 VS [10.0.0.100]:tcp:80] by [/bin/check]" for MISC_CHECK lines.
+  std::string misc_subject(const Group& g) const {
+    std::string who;
+    if (!g.subs.empty()) {
+      const auto& s = *services_[g.subs.front().vs];
+      who = core::config::describe_rs(s.svc.config(),
+                                      s.svc.config().real_servers[g.subs.front().rs]) +
+            " VS " + s.name;
+    }
+    std::string prog = g.checker.misc_path && !g.checker.misc_path->argv.empty()
+                           ? g.checker.misc_path->argv.front()
+                           : std::string("?");
+    return "[" + who + "] by [" + prog + "]";
+  }
+
+  /// keepalived's line for a check that passes (first success, or back up).
+  std::string success_line(const Group& g) const {
+    switch (g.checker.kind) {
+    case CheckerKind::tcp_check:
+      return "TCP connection to " + g.desc + " success.";
+    case CheckerKind::http_get:
+    case CheckerKind::ssl_get:
+      return "Remote Web server " + g.desc + " succeed on service.";
+    case CheckerKind::misc_check:
+      return "Misc check for " + misc_subject(g) + " succeeded.";
+    default:
+      return kind_name(g.checker.kind) + " on service " + g.desc + " succeeded.";
+    }
+  }
+
+  /// keepalived's line for a check that went down, then the reason.
+  std::string failure_line(const Group& g, std::uint32_t attempts) const {
+    const std::string reason = g.last ? g.last->reason : std::string();
+    const std::uint32_t retries = attempts > 0 ? attempts - 1 : 0;
+    if (g.checker.kind == CheckerKind::misc_check)
+      return "Misc check for " + misc_subject(g) + " failed " +
+             (g.checker.retry == 0 ? std::string("with retry disabled")
+                                   : "after " + std::to_string(retries) + " retries") +
+             " (" + reason + ").";
+    std::string kind = g.checker.kind == CheckerKind::http_get  ? "HTTP_CHECK"
+                       : g.checker.kind == CheckerKind::ssl_get ? "SSL_CHECK"
+                                                                : kind_name(g.checker.kind);
+    return kind + " on service " + g.desc + " failed after " + std::to_string(retries) +
+           " retries. Reason: " + reason;
+  }
+
   void finished(const GroupPtr& g, check::io::ProbeResult r) {
     const auto now = Clock::now();
     ++g->checks;
@@ -500,19 +557,18 @@ private:
       weight_changed = true;
     }
     const bool ok = r.ok;
+    const bool first = g->checks == 1;
     auto verdict = g->schedule.report(ok, now);
     g->last = std::move(r);
-    if (verdict) {
-      if (verdict->health == check::Health::up)
-        log_.info("{} on service {} succeeded.", kind, g->desc);
-      else
-        log_.info("{} on service {} failed after {} retries: {}", kind, g->desc,
-                  verdict->failed_attempts > 0 ? verdict->failed_attempts - 1 : 0, g->last->reason);
-    } else if (!ok && g->schedule.health() == check::Health::up) {
+    const bool up_now = g->schedule.health() == check::Health::up;
+    if ((verdict && up_now) || (first && ok && up_now))
+      log_.info("{}", success_line(*g));
+    else if (verdict)
+      log_.info("{}", failure_line(*g, verdict->failed_attempts));
+    else if (!ok && up_now)
       log_.debug("{} on service {}: retry {} of {} in {} s", kind, g->desc,
                  g->schedule.retries_used(), g->checker.retry,
                  std::chrono::duration<double>(g->checker.delay_before_retry).count());
-    }
     if (verdict || weight_changed) {
       const bool up = g->schedule.health() == check::Health::up;
       for (const auto& sub : g->subs) {
@@ -564,18 +620,16 @@ private:
     for (const auto& d : after) {
       auto it = find(before, d);
       if (it == before.end()) {
-        log_.info("Adding {}service {} to VS {}{}", d.sorry ? "sorry server " : "",
-                  dest_text(s.svc.config(), d), s.name, d.weight == 0 ? " (weight 0)" : "");
+        log_.info("Adding {}service {} to VS {}", d.sorry ? "sorry server " : "",
+                  dest_text(s.svc.config(), d), s.name);
       } else if (it->weight != d.weight) {
         if (d.weight == 0)
-          log_.info("Disabling service {} of VS {} (weight 0)", dest_text(s.svc.config(), d),
-                    s.name);
+          log_.info("Disabling service {} of VS {}", dest_text(s.svc.config(), d), s.name);
         else if (it->weight == 0)
-          log_.info("Enabling service {} of VS {} (weight {})", dest_text(s.svc.config(), d),
-                    s.name, d.weight);
+          log_.info("Enabling service {} of VS {}", dest_text(s.svc.config(), d), s.name);
         else
-          log_.info("Changing weight from {} to {} for service {} of VS {}", it->weight, d.weight,
-                    dest_text(s.svc.config(), d), s.name);
+          log_.info("Changing weight from {} to {} for active service {} of VS {}", it->weight,
+                    d.weight, dest_text(s.svc.config(), d), s.name);
       }
     }
   }
