@@ -17,7 +17,7 @@ namespace vigil::ipvs {
 
 /// A virtual service: by fwmark, or by protocol, address and port (IPVS_SVC_ATTR_*).
 struct ServiceKey {
-  std::uint32_t fwmark = 0; ///< non-zero: a fwmark service (address and port unused)
+  std::uint32_t fwmark = 0; ///< non-zero: a fwmark service (address default, port 0)
   core::Family family = core::Family::inet;
   std::uint16_t protocol = 0; ///< IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP
   core::IpAddress address;

@@ -1,0 +1,297 @@
+#include "ipvs/genl.hpp"
+
+#include <cstring>
+
+namespace vigil::ipvs::genl {
+
+namespace {
+
+// Address families as the kernel numbers them (AF_INET, AF_INET6).
+constexpr std::uint16_t af_inet = 2;
+constexpr std::uint16_t af_inet6 = 10;
+constexpr std::uint16_t nla_f_nested = 0x8000;
+constexpr std::uint16_t nla_type_mask = 0x3fff; // without the nested / byte-order flags
+constexpr std::uint32_t svc_f_hashed = 0x0002;  ///< set by the kernel on every listed service
+constexpr std::size_t nlmsg_header = 16;
+constexpr std::size_t genl_header = 4;
+
+std::uint16_t af_of(core::Family f) {
+  return f == core::Family::inet ? af_inet : af_inet6;
+}
+
+/// Appends netlink attributes (4-byte aligned TLVs, host-order lengths and types).
+class Writer {
+public:
+  explicit Writer(Bytes& out) : out_(out) {}
+
+  void put(std::uint16_t type, const void* data, std::size_t len) {
+    std::size_t at = begin(type);
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    out_.insert(out_.end(), p, p + len);
+    end(at);
+  }
+  void u8(std::uint16_t type, std::uint8_t v) { put(type, &v, 1); }
+  void u16(std::uint16_t type, std::uint16_t v) { put(type, &v, 2); }
+  void u32(std::uint16_t type, std::uint32_t v) { put(type, &v, 4); }
+  void be16(std::uint16_t type, std::uint16_t v) {
+    std::uint8_t b[2] = {std::uint8_t(v >> 8), std::uint8_t(v)};
+    put(type, b, 2);
+  }
+  void strz(std::uint16_t type, const std::string& s) { put(type, s.c_str(), s.size() + 1); }
+  void address(std::uint16_t type, const core::IpAddress& a) {
+    std::uint8_t b[16] = {};
+    std::memcpy(b, a.data(), a.size());
+    put(type, b, sizeof b);
+  }
+  std::size_t begin(std::uint16_t type) {
+    std::size_t at = out_.size();
+    out_.resize(at + 4);
+    std::uint16_t t = type;
+    std::memcpy(out_.data() + at + 2, &t, 2);
+    return at;
+  }
+  void begin_nest(std::uint16_t type, std::size_t& at) { at = begin(type | nla_f_nested); }
+  void end(std::size_t at) {
+    auto len = std::uint16_t(out_.size() - at);
+    std::memcpy(out_.data() + at, &len, 2);
+    while (out_.size() % 4 != 0)
+      out_.push_back(0);
+  }
+
+private:
+  Bytes& out_;
+};
+
+Bytes header(std::uint16_t family_id, std::uint8_t cmd, std::uint16_t flags) {
+  Bytes m(nlmsg_header + genl_header, 0);
+  std::memcpy(m.data() + 4, &family_id, 2);
+  std::memcpy(m.data() + 6, &flags, 2);
+  m[nlmsg_header] = cmd;
+  m[nlmsg_header + 1] = family_version;
+  return m;
+}
+
+void finish(Bytes& m) {
+  auto len = std::uint32_t(m.size());
+  std::memcpy(m.data(), &len, 4);
+}
+
+void service_key(Writer& w, const ServiceKey& k) {
+  w.u16(svc_af, af_of(k.family));
+  if (k.fwmark != 0) {
+    w.u32(svc_fwmark, k.fwmark);
+    return;
+  }
+  w.u16(svc_protocol, k.protocol);
+  w.address(svc_addr, k.address);
+  w.be16(svc_port, k.port);
+}
+
+void service_attr(Writer& w, const Service& s, bool full) {
+  std::size_t nest = 0;
+  w.begin_nest(attr_service, nest);
+  service_key(w, s.key);
+  if (full) {
+    w.strz(svc_sched_name, s.scheduler);
+    std::uint32_t flags[2] = {s.flags, 0xffffffffu}; // struct ip_vs_flags { flags, mask }
+    w.put(svc_flags, flags, sizeof flags);
+    w.u32(svc_timeout, s.timeout);
+    w.u32(svc_netmask, s.netmask);
+    if (!s.pe_name.empty())
+      w.strz(svc_pe_name, s.pe_name);
+  }
+  w.end(nest);
+}
+
+void dest_attr(Writer& w, const Destination& d, bool full) {
+  std::size_t nest = 0;
+  w.begin_nest(attr_dest, nest);
+  w.address(dest_addr, d.address);
+  w.be16(dest_port, d.port);
+  w.u16(dest_addr_family, af_of(d.address.family()));
+  if (full) {
+    w.u32(dest_fwd_method, d.forward);
+    w.u32(dest_weight, d.weight);
+    w.u32(dest_u_thresh, d.upper_threshold);
+    w.u32(dest_l_thresh, d.lower_threshold);
+    if (d.forward == 0x0002) { // IP_VS_CONN_F_TUNNEL: the tunnel's type, port and flags
+      w.u8(dest_tun_type, d.tunnel_type);
+      w.be16(dest_tun_port, d.tunnel_port);
+      w.u16(dest_tun_flags, d.tunnel_flags);
+    }
+  }
+  w.end(nest);
+}
+
+/// The attributes of one level: by type, the payload (the last one of a type wins).
+struct Attrs {
+  std::span<const std::uint8_t> by_type[32];
+  bool has[32] = {};
+};
+
+std::optional<std::string> read_attrs(std::span<const std::uint8_t> data, Attrs& out) {
+  std::size_t at = 0;
+  while (at + 4 <= data.size()) {
+    std::uint16_t len = 0;
+    std::uint16_t type = 0;
+    std::memcpy(&len, data.data() + at, 2);
+    std::memcpy(&type, data.data() + at + 2, 2);
+    if (len < 4 || at + len > data.size())
+      return "attribute length " + std::to_string(len) + " runs past the message";
+    type &= nla_type_mask;
+    if (type < 32) {
+      out.by_type[type] = data.subspan(at + 4, len - 4);
+      out.has[type] = true;
+    }
+    at += (std::size_t(len) + 3) & ~std::size_t(3);
+  }
+  return std::nullopt;
+}
+
+/// The attributes nested in `outer` of the genetlink message `message` (after the headers).
+std::optional<std::string> nested(std::span<const std::uint8_t> message, std::uint16_t outer,
+                                  Attrs& inner) {
+  if (message.size() < nlmsg_header + genl_header)
+    return std::string("message shorter than its headers");
+  std::uint32_t len = 0;
+  std::memcpy(&len, message.data(), 4);
+  if (len < nlmsg_header + genl_header || len > message.size())
+    return "message length " + std::to_string(len) + " does not fit";
+  Attrs top;
+  if (auto why = read_attrs(
+          message.subspan(nlmsg_header + genl_header, len - nlmsg_header - genl_header), top))
+    return why;
+  if (!top.has[outer])
+    return "no " + std::string(outer == attr_service ? "service" : "destination") + " attribute";
+  return read_attrs(top.by_type[outer], inner);
+}
+
+template <class T> bool get(const Attrs& a, std::uint16_t type, T& out) {
+  if (!a.has[type] || a.by_type[type].size() < sizeof(T))
+    return false;
+  std::memcpy(&out, a.by_type[type].data(), sizeof(T));
+  return true;
+}
+
+bool get_be16(const Attrs& a, std::uint16_t type, std::uint16_t& out) {
+  if (!a.has[type] || a.by_type[type].size() < 2)
+    return false;
+  out = std::uint16_t((a.by_type[type][0] << 8) | a.by_type[type][1]);
+  return true;
+}
+
+std::string get_string(const Attrs& a, std::uint16_t type) {
+  if (!a.has[type])
+    return {};
+  const auto& b = a.by_type[type];
+  std::size_t n = 0;
+  while (n < b.size() && b[n] != 0)
+    ++n;
+  return std::string(reinterpret_cast<const char*>(b.data()), n);
+}
+
+std::optional<core::Family> family_of(std::uint16_t af) {
+  if (af == af_inet)
+    return core::Family::inet;
+  if (af == af_inet6)
+    return core::Family::inet6;
+  return std::nullopt;
+}
+
+std::optional<core::IpAddress> get_address(const Attrs& a, std::uint16_t type, core::Family f) {
+  std::size_t need = f == core::Family::inet ? 4 : 16;
+  if (!a.has[type] || a.by_type[type].size() < need)
+    return std::nullopt;
+  return core::IpAddress::from_bytes(f, a.by_type[type].data());
+}
+
+} // namespace
+
+Bytes encode(const Op& op, std::uint16_t family_id) {
+  static constexpr std::uint8_t cmds[] = {cmd_new_service, cmd_set_service, cmd_new_dest,
+                                          cmd_set_dest,    cmd_del_dest,    cmd_del_service};
+  const auto cmd = cmds[std::size_t(op.kind)];
+  Bytes m = header(family_id, cmd, nlm_f_request | nlm_f_ack);
+  Writer w(m);
+  const bool service_op = op.kind == OpKind::add_service || op.kind == OpKind::edit_service;
+  service_attr(w, op.service, service_op);
+  if (!service_op && op.destination)
+    dest_attr(w, *op.destination, op.kind != OpKind::delete_destination);
+  finish(m);
+  return m;
+}
+
+Bytes dump_services(std::uint16_t family_id) {
+  Bytes m = header(family_id, cmd_get_service, nlm_f_request | nlm_f_dump);
+  finish(m);
+  return m;
+}
+
+Bytes dump_destinations(std::uint16_t family_id, const ServiceKey& service) {
+  Bytes m = header(family_id, cmd_get_dest, nlm_f_request | nlm_f_dump);
+  Writer w(m);
+  std::size_t nest = 0;
+  w.begin_nest(attr_service, nest);
+  service_key(w, service);
+  w.end(nest);
+  finish(m);
+  return m;
+}
+
+std::variant<Service, ParseError> parse_service(std::span<const std::uint8_t> message) {
+  Attrs a;
+  if (auto why = nested(message, attr_service, a))
+    return ParseError{*why};
+  Service s;
+  std::uint16_t af = 0;
+  if (!get(a, svc_af, af))
+    return ParseError{"service without an address family"};
+  auto family = family_of(af);
+  if (!family)
+    return ParseError{"service of unknown address family " + std::to_string(af)};
+  s.key.family = *family;
+  if (get(a, svc_fwmark, s.key.fwmark) && s.key.fwmark != 0) {
+    s.key.address = core::IpAddress(); // a fwmark service has no address (ServiceKey)
+  } else {
+    auto addr = get_address(a, svc_addr, *family);
+    if (!addr || !get(a, svc_protocol, s.key.protocol) || !get_be16(a, svc_port, s.key.port))
+      return ParseError{"service without protocol, address and port, or fwmark"};
+    s.key.address = *addr;
+    s.key.fwmark = 0;
+  }
+  s.scheduler = get_string(a, svc_sched_name);
+  std::uint32_t flags[2] = {0, 0};
+  if (a.has[svc_flags] && a.by_type[svc_flags].size() >= sizeof flags)
+    std::memcpy(flags, a.by_type[svc_flags].data(), sizeof flags);
+  s.flags = flags[0] & ~svc_f_hashed;
+  get(a, svc_timeout, s.timeout);
+  get(a, svc_netmask, s.netmask);
+  s.pe_name = get_string(a, svc_pe_name);
+  return s;
+}
+
+std::variant<Destination, ParseError> parse_destination(std::span<const std::uint8_t> message) {
+  Attrs a;
+  if (auto why = nested(message, attr_dest, a))
+    return ParseError{*why};
+  Destination d;
+  std::uint16_t af = 0;
+  auto family = get(a, dest_addr_family, af) ? family_of(af) : std::optional(core::Family::inet);
+  if (!family)
+    return ParseError{"destination of unknown address family " + std::to_string(af)};
+  auto addr = get_address(a, dest_addr, *family);
+  if (!addr || !get_be16(a, dest_port, d.port))
+    return ParseError{"destination without address and port"};
+  d.address = *addr;
+  get(a, dest_fwd_method, d.forward);
+  d.forward &= 0x0007; // IP_VS_CONN_F_FWD_MASK
+  get(a, dest_weight, d.weight);
+  get(a, dest_u_thresh, d.upper_threshold);
+  get(a, dest_l_thresh, d.lower_threshold);
+  get(a, dest_tun_type, d.tunnel_type);
+  get_be16(a, dest_tun_port, d.tunnel_port);
+  get(a, dest_tun_flags, d.tunnel_flags);
+  return d;
+}
+
+} // namespace vigil::ipvs::genl
