@@ -1,0 +1,155 @@
+#include "ipvs/io/kernel.hpp"
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "ipvs/genl.hpp"
+
+namespace vigil::ipvs::io {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::span<const std::uint8_t> bytes_of(const nlmsghdr& nlh) {
+  return {reinterpret_cast<const std::uint8_t*>(&nlh), nlh.nlmsg_len};
+}
+
+std::string describe_key(const ServiceKey& k) {
+  if (k.fwmark != 0)
+    return "FWM " + std::to_string(k.fwmark) + (k.family == core::Family::inet6 ? " IPv6" : "");
+  std::string proto = k.protocol == 6     ? "TCP"
+                      : k.protocol == 17  ? "UDP"
+                      : k.protocol == 132 ? "SCTP"
+                                          : "proto " + std::to_string(k.protocol);
+  return proto + " [" + k.address.to_string() + "]:" + std::to_string(k.port);
+}
+
+} // namespace
+
+std::string describe(const Op& op) {
+  std::string svc = describe_key(op.service.key);
+  auto dest = [&] {
+    return op.destination ? "[" + op.destination->address.to_string() +
+                                "]:" + std::to_string(op.destination->port)
+                          : std::string("?");
+  };
+  switch (op.kind) {
+  case OpKind::add_service:
+    return "add service " + svc + " (" + op.service.scheduler + ")";
+  case OpKind::edit_service:
+    return "edit service " + svc + " (" + op.service.scheduler + ")";
+  case OpKind::delete_service:
+    return "delete service " + svc;
+  case OpKind::add_destination:
+    return "add destination " + dest() + " to " + svc;
+  case OpKind::edit_destination:
+    return "edit destination " + dest() + " of " + svc;
+  case OpKind::delete_destination:
+    return "delete destination " + dest() + " from " + svc;
+  }
+  return "?";
+}
+
+Kernel::Kernel(asio::io_context& ctx) : ctx_(ctx), sock_(ctx, NETLINK_GENERIC) {
+  sock_.start({});
+}
+
+asio::awaitable<std::optional<core::io::NetlinkError>> Kernel::open() {
+  core::io::Message m(GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK);
+  auto* h = m.extra<genlmsghdr>();
+  h->cmd = CTRL_CMD_GETFAMILY;
+  h->version = 1;
+  m.put_strz(CTRL_ATTR_FAMILY_NAME, genl::family_name);
+  std::uint16_t id = 0;
+  auto err = co_await sock_.call(m.take(), [&id](const nlmsghdr& nlh) {
+    const auto* base = reinterpret_cast<const std::uint8_t*>(&nlh);
+    std::size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(genlmsghdr));
+    while (off + sizeof(nlattr) <= nlh.nlmsg_len) {
+      nlattr a{};
+      std::memcpy(&a, base + off, sizeof a);
+      if (a.nla_len < sizeof(nlattr) || off + a.nla_len > nlh.nlmsg_len)
+        break;
+      if ((a.nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID && a.nla_len >= sizeof(nlattr) + 2)
+        std::memcpy(&id, base + off + sizeof(nlattr), 2);
+      off += NLA_ALIGN(a.nla_len);
+    }
+  });
+  if (err)
+    co_return err;
+  if (id == 0)
+    co_return core::io::NetlinkError{ENOENT, "the kernel named no IPVS family id"};
+  family_ = id;
+  co_return std::nullopt;
+}
+
+asio::awaitable<std::variant<Table, core::io::NetlinkError>> Kernel::dump() {
+  Table table;
+  std::vector<std::string> problems;
+  auto err = co_await sock_.call(genl::dump_services(family_), [&](const nlmsghdr& nlh) {
+    auto s = genl::parse_service(bytes_of(nlh));
+    if (const auto* svc = std::get_if<Service>(&s))
+      table[svc->key].service = *svc;
+    else
+      problems.push_back(std::get<genl::ParseError>(s).what);
+  });
+  if (err)
+    co_return *err;
+  for (auto& [key, entry] : table) {
+    auto derr =
+        co_await sock_.call(genl::dump_destinations(family_, key), [&](const nlmsghdr& nlh) {
+          auto d = genl::parse_destination(bytes_of(nlh));
+          if (const auto* dest = std::get_if<Destination>(&d))
+            entry.destinations[{dest->address, dest->port}] = *dest;
+          else
+            problems.push_back(std::get<genl::ParseError>(d).what);
+        });
+    if (derr)
+      co_return core::io::NetlinkError{derr->code, "destinations of " + describe_key(key) + ": " +
+                                                       derr->message};
+  }
+  if (!problems.empty())
+    co_return core::io::NetlinkError{EPROTO, "unreadable IPVS reply: " + problems.front()};
+  co_return table;
+}
+
+asio::awaitable<std::vector<Failure>> Kernel::apply(const std::vector<Op>& ops) {
+  // In windows of `window` requests: the kernel answers each at once, and the answers wait in
+  // the socket's receive buffer until the loop reads them (a few thousand fit).
+  constexpr std::size_t window = 512;
+  struct State {
+    std::size_t left = 0;
+    std::vector<Failure> failures;
+    asio::steady_timer wake;
+    explicit State(asio::io_context& c) : wake(c, asio::steady_timer::time_point::max()) {}
+  };
+  auto st = std::make_shared<State>(ctx_);
+  for (std::size_t first = 0; first < ops.size(); first += window) {
+    std::size_t last = std::min(ops.size(), first + window);
+    st->left = last - first;
+    st->wake.expires_at(asio::steady_timer::time_point::max());
+    for (std::size_t i = first; i < last; ++i) {
+      const Op& op = ops[i];
+      sock_.request(genl::encode(op, family_), {}, [st, op](const core::io::NetlinkError* e) {
+        if (e)
+          st->failures.push_back({op, *e});
+        if (--st->left == 0)
+          st->wake.cancel();
+      });
+    }
+    if (st->left > 0)
+      co_await st->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return std::move(st->failures);
+}
+
+} // namespace vigil::ipvs::io

@@ -1,0 +1,54 @@
+#pragma once
+// The kernel's IPVS table through generic netlink, on core's netlink socket: resolve the
+// "IPVS" family, dump services and destinations, apply a plan's operations (pipelined, each
+// answered). Every kernel error comes back with its reason and the operation it concerns.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/io/netlink.hpp"
+#include "ipvs/table.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace vigil::ipvs::io {
+
+/// One operation the kernel refused.
+struct Failure {
+  Op op;
+  core::io::NetlinkError error;
+};
+
+/// "add destination [10.0.1.2]:80 to TCP [10.0.0.1]:80", for logs.
+std::string describe(const Op& op);
+
+class Kernel {
+public:
+  /// Opens a generic-netlink socket (throws std::system_error when it cannot).
+  explicit Kernel(boost::asio::io_context& ctx);
+
+  /// Resolves the IPVS family (the kernel loads ip_vs on demand). nullopt: ready.
+  boost::asio::awaitable<std::optional<core::io::NetlinkError>> open();
+  bool available() const { return family_ != 0; }
+  std::uint16_t family_id() const { return family_; }
+
+  /// The kernel's whole table (services with their destinations).
+  boost::asio::awaitable<std::variant<Table, core::io::NetlinkError>> dump();
+
+  /// Sends every operation at once, in order, and waits for every answer; returns the refused
+  /// ones (an empty list: all applied).
+  boost::asio::awaitable<std::vector<Failure>> apply(const std::vector<Op>& ops);
+
+private:
+  boost::asio::io_context& ctx_;
+  core::io::NetlinkSocket sock_;
+  std::uint16_t family_ = 0;
+};
+
+} // namespace vigil::ipvs::io
