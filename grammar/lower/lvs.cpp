@@ -1079,11 +1079,12 @@ void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
   } else if (d.ip_family && *d.ip_family != vs.family) {
     c.error(s.keyword, "'ip_family' contradicts the virtual server's address");
   }
+  // keepalived: persistence_granularity alone makes the service persistent (360 s).
+  if (vs.persistence_granularity && !vs.persistence_timeout)
+    vs.persistence_timeout = 360;
   if (vs.kind == core::config::VsKind::address && vs.port == 0 && !vs.persistence_timeout)
     c.error(s.keyword, "a virtual server without a port must be persistent",
             "add a port or 'persistence_timeout'");
-  if (vs.persistence_granularity && !vs.persistence_timeout)
-    c.error(*d.granularity_at, "'persistence_granularity' needs 'persistence_timeout'");
   if (vs.persistence_granularity && vs.persistence_granularity->family() != vs.family)
     c.error(*d.granularity_at, "'persistence_granularity' family differs from the service's");
   if (vs.ops && vs.protocol != core::config::Protocol::udp)
