@@ -72,27 +72,29 @@ HttpResponseReader::State HttpResponseReader::feed(std::span<const std::uint8_t>
   if (header_done_)
     return body_bytes(data);
   pending_.append(reinterpret_cast<const char*>(data.data()), data.size());
-  // Beast consumes whole lines; what it leaves waits for more bytes.
-  while (!pending_.empty() && !parser_->p.is_header_done()) {
-    boost::system::error_code ec;
-    std::size_t used = parser_->p.put(boost::asio::buffer(pending_), ec);
-    if (ec == http::error::need_more) {
-      if (header_text_.size() + pending_.size() > limits_.header_bytes)
-        return fail("response header larger than " + std::to_string(limits_.header_bytes) +
-                    " bytes");
-      break;
-    }
-    if (ec == http::error::header_limit)
+  // The header goes to Beast whole: first find its end (bounded by the limit), then parse it
+  // in one call. (Fed line by line, Beast 1.81 misreads a long header split across reads.)
+  const std::size_t from = scanned_ > 3 ? scanned_ - 3 : 0;
+  const std::size_t end = pending_.find("\r\n\r\n", from);
+  if (end == std::string::npos) {
+    if (pending_.size() > limits_.header_bytes)
       return fail("response header larger than " + std::to_string(limits_.header_bytes) + " bytes");
-    if (ec)
-      return fail("bad HTTP response: " + ec.message());
-    header_text_.append(pending_, 0, used);
-    pending_.erase(0, used);
-    if (used == 0)
-      break;
-  }
-  if (!parser_->p.is_header_done())
+    scanned_ = pending_.size();
     return state_;
+  }
+  const std::size_t header_len = end + 4;
+  if (header_len > limits_.header_bytes)
+    return fail("response header larger than " + std::to_string(limits_.header_bytes) + " bytes");
+  boost::system::error_code ec;
+  std::size_t used = parser_->p.put(boost::asio::buffer(pending_.data(), header_len), ec);
+  if (ec == http::error::header_limit)
+    return fail("response header larger than " + std::to_string(limits_.header_bytes) + " bytes");
+  if (ec && ec != http::error::need_more)
+    return fail("bad HTTP response: " + ec.message());
+  if (!parser_->p.is_header_done() || used != header_len)
+    return fail("bad HTTP response: the header does not parse as a whole");
+  header_text_.assign(pending_, 0, header_len);
+  pending_.erase(0, header_len);
   const auto& msg = parser_->p.get();
   std::size_t fields = std::size_t(std::distance(msg.begin(), msg.end()));
   if (fields > limits_.header_fields)

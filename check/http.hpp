@@ -75,7 +75,8 @@ private:
   HttpLimits limits_;
   bool keep_body_;
   std::unique_ptr<Parser> parser_;
-  std::string pending_; ///< header bytes not yet consumed by the parser
+  std::string pending_;     ///< header bytes not yet consumed by the parser
+  std::size_t scanned_ = 0; ///< how far pending_ was searched for the end of the header
   std::string header_text_;
   bool header_done_ = false;
   int status_ = 0;

@@ -24,6 +24,7 @@
 #include "core/io/process.hpp"
 #include "daemon/check_subsystem.hpp"
 #include "daemon/identity.hpp"
+#include "daemon/ipvs_subsystem.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/subsystem.hpp"
 #include "daemon/vrrp_subsystem.hpp"
@@ -90,7 +91,12 @@ public:
           return script_identity(config_->global_defs, c, *logs_.daemon);
         });
     subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_));
-    subsystems_.push_back(make_check_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_));
+    // IPVS last: it stops after the checkers (omega's changes reach it) and removes its table.
+    auto ipvs = make_ipvs_subsystem(ctx_, logs_);
+    auto& sink = *ipvs;
+    subsystems_.push_back(
+        make_check_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_, sink));
+    subsystems_.push_back(std::move(ipvs));
     spawn(startup(), "startup");
     ctx_.run();
     if (options_.pid_file)

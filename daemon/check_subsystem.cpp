@@ -1,7 +1,5 @@
 #include "daemon/check_subsystem.hpp"
 
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -33,7 +31,6 @@
 #include "check/service.hpp"
 #include "core/io/file_watch.hpp"
 #include "core/io/interfaces.hpp"
-#include "core/io/netlink.hpp"
 #include "core/io/process.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
@@ -143,8 +140,8 @@ std::string dest_text(const VirtualServer& vs, const check::Destination& d) {
 class CheckSubsystem final : public Subsystem {
 public:
   CheckSubsystem(asio::io_context& ctx, const Logs& logs, Interfaces& ifs, ProcessRunner& runner,
-                 Notifier& notifier)
-      : ctx_(ctx), log_(*logs.check), ifs_(ifs), runner_(runner), notifier_(notifier),
+                 Notifier& notifier, TableSink& sink)
+      : ctx_(ctx), log_(*logs.check), ifs_(ifs), runner_(runner), notifier_(notifier), sink_(sink),
         prober_(ctx, runner), timer_(ctx), rng_(std::random_device{}()) {}
 
   std::string_view name() const override { return "check"; }
@@ -152,11 +149,11 @@ public:
   void start(const core::config::ConfigPtr& config) override {
     if (config->virtual_servers.empty()) {
       config_ = config;
+      sink_.tables(config, {});
       return;
     }
     raise_fd_limit();
     ifs_.on_address.add([this](const Address& a, bool removed) { address_changed(a, removed); });
-    asio::co_spawn(ctx_, probe_ipvs(), asio::detached);
     asio::co_spawn(ctx_, timer_loop(), asio::detached);
     loop_running_ = true;
     build(config, {});
@@ -167,6 +164,7 @@ public:
       start(next);
       return;
     }
+    // (a reload to no virtual server at all still rebuilds: the sink hears an empty table)
     build(next, std::move(services_));
   }
 
@@ -192,7 +190,6 @@ public:
   std::string state_json() const override {
     core::Json j;
     j.begin_object();
-    j.key("ipvs").value(ipvs_state_);
     j.key("probes").value(static_cast<unsigned long long>(groups_.size()));
     j.key("in_flight").value(static_cast<unsigned long long>(in_flight_));
     j.key("waiting").value(static_cast<unsigned long long>(ready_.size()));
@@ -211,6 +208,7 @@ private:
   /// with their schedule, verdict and counters; services of `old` carry their real servers'
   /// state over, so a reload notifies only what really changed.
   void build(const core::config::ConfigPtr& config, std::vector<std::unique_ptr<ServiceRun>> old) {
+    building_ = true;
     const auto now = Clock::now();
     // The SSL block: replaced only when it changed (probes in flight keep using the old one).
     if (!tls_set_ || tls_config_ != config->ssl) {
@@ -349,6 +347,11 @@ private:
       if (o && std::none_of(services_.begin(), services_.end(),
                             [&](const auto& s) { return s->name == o->name; }))
         log_.info("Virtual server {} removed by the reload", o->name);
+    building_ = false;
+    std::vector<std::vector<check::Destination>> tables;
+    for (const auto& s : services_)
+      tables.push_back(s->table);
+    sink_.tables(config, tables);
   }
 
   void retire(Group& g) {
@@ -602,7 +605,17 @@ private:
     auto table = s.svc.desired();
     if (!at_start)
       log_table(s, s.table, table);
+    const bool changed = table != s.table;
     s.table = std::move(table);
+    if (changed && !building_)
+      sink_.table(index_of(s), s.table);
+  }
+
+  std::size_t index_of(const ServiceRun& s) const {
+    for (std::size_t i = 0; i < services_.size(); ++i)
+      if (services_[i].get() == &s)
+        return i;
+    return 0;
   }
 
   /// What the kernel table of `s` would change by, as keepalived logs its IPVS changes.
@@ -669,35 +682,6 @@ private:
     rl.rlim_cur = rl.rlim_max;
     if (::setrlimit(RLIMIT_NOFILE, &rl) == 0)
       log_.debug("open file limit raised from {} to {}", before, rl.rlim_cur);
-  }
-
-  /// Asks generic netlink for the IPVS family, once, and says what that means.
-  asio::awaitable<void> probe_ipvs() {
-    try {
-      NetlinkSocket sock(ctx_, NETLINK_GENERIC);
-      sock.start({});
-      Message m(GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK);
-      auto* h = m.extra<genlmsghdr>();
-      h->cmd = CTRL_CMD_GETFAMILY;
-      h->version = 1;
-      m.put_strz(CTRL_ATTR_FAMILY_NAME, "IPVS");
-      auto err = co_await sock.call(m.take());
-      if (err) {
-        ipvs_state_ = "unavailable";
-        log_.warn("IPVS is not available in this kernel ({}): real servers are health-checked "
-                  "and notified, no virtual server is programmed",
-                  err->message);
-      } else {
-        ipvs_state_ = "not programmed";
-        log_.warn("IPVS is available, but this vigild build does not program the kernel table "
-                  "yet: real servers are health-checked and notified only");
-      }
-    } catch (const std::exception& e) {
-      ipvs_state_ = "unavailable";
-      log_.warn("cannot ask the kernel for IPVS ({}): real servers are health-checked and "
-                "notified, no virtual server is programmed",
-                e.what());
-    }
   }
 
   // --- state ------------------------------------------------------------------------------
@@ -768,6 +752,7 @@ private:
   Interfaces& ifs_;
   ProcessRunner& runner_;
   Notifier& notifier_;
+  TableSink& sink_;
   check::io::Prober prober_;
   asio::steady_timer timer_;
   std::mt19937_64 rng_;
@@ -781,10 +766,10 @@ private:
   std::deque<GroupPtr> ready_;
   std::uint64_t generation_ = 0;
   std::size_t in_flight_ = 0;
-  std::string ipvs_state_ = "unknown";
   std::optional<core::config::SslContext> tls_config_;
   bool tls_set_ = false;
   bool loop_running_ = false;
+  bool building_ = false;
   bool stopping_ = false;
 };
 
@@ -792,8 +777,8 @@ private:
 
 std::unique_ptr<Subsystem> make_check_subsystem(asio::io_context& ctx, const Logs& logs,
                                                 Interfaces& interfaces, ProcessRunner& runner,
-                                                Notifier& notifier) {
-  return std::make_unique<CheckSubsystem>(ctx, logs, interfaces, runner, notifier);
+                                                Notifier& notifier, TableSink& sink) {
+  return std::make_unique<CheckSubsystem>(ctx, logs, interfaces, runner, notifier, sink);
 }
 
 } // namespace vigil::daemon

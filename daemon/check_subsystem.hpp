@@ -5,7 +5,9 @@
 // quorum_down, mail, FIFO lines). The desired IPVS table of each virtual server is computed
 // and shown in the state dump; programming it into the kernel is the IPVS subsystem's job.
 #include <memory>
+#include <vector>
 
+#include "check/service.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/subsystem.hpp"
 
@@ -21,9 +23,20 @@ namespace vigil::daemon {
 
 class Notifier;
 
+/// Who applies the desired tables (the IPVS subsystem).
+class TableSink {
+public:
+  virtual ~TableSink() = default;
+  /// After a start or reload: the table of every virtual server of `config`, in order.
+  virtual void tables(const core::config::ConfigPtr& config,
+                      const std::vector<std::vector<check::Destination>>& per_vs) = 0;
+  /// The table of virtual server `vs` (an index into the last config) changed.
+  virtual void table(std::size_t vs, const std::vector<check::Destination>& dests) = 0;
+};
+
 std::unique_ptr<Subsystem> make_check_subsystem(boost::asio::io_context& ctx, const Logs& logs,
                                                 core::io::Interfaces& interfaces,
-                                                core::io::ProcessRunner& runner,
-                                                Notifier& notifier);
+                                                core::io::ProcessRunner& runner, Notifier& notifier,
+                                                TableSink& sink);
 
 } // namespace vigil::daemon

@@ -146,3 +146,24 @@ TEST_CASE("regex follows PCRE2's defaults and keepalived's offsets") {
   auto r = evil.search(std::string(5000, 'a') + "b");
   CHECK(r != core::Regex::Result::match);
 }
+
+TEST_CASE("a header that never ends fails as too large, whatever the read sizes") {
+  std::string stream = "HTTP/1.0 200 OK\r\n";
+  while (stream.size() < 200 * 1024)
+    stream += "X-Filler: " + std::string(100, 'a') + "\r\n";
+  for (std::size_t chunk : {1u, 7u, 113u, 1000u, 4096u, 16384u, 65536u}) {
+    check::HttpResponseReader r(false);
+    auto st = check::HttpResponseReader::State::need_more;
+    // The status line alone first (as a server writes it), then reads of `chunk` bytes.
+    std::size_t first = 17;
+    st = r.feed(std::span(reinterpret_cast<const std::uint8_t*>(stream.data()), first));
+    for (std::size_t at = first;
+         at < stream.size() && st == check::HttpResponseReader::State::need_more; at += chunk) {
+      auto n = std::min(chunk, stream.size() - at);
+      st = r.feed(std::span(reinterpret_cast<const std::uint8_t*>(stream.data() + at), n));
+    }
+    INFO("chunk " << chunk << ": " << r.error());
+    CHECK(st == check::HttpResponseReader::State::failed);
+    CHECK(r.error().find("larger than") != std::string::npos);
+  }
+}
