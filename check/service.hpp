@@ -26,18 +26,8 @@
 
 namespace vigil::check {
 
-/// One destination of a virtual server in the kernel table (ports as configured; the IPVS
-/// layer applies the forwarding method's port rules).
-struct Destination {
-  core::IpAddress address;
-  std::uint16_t port = 0;
-  std::uint32_t weight = 0;
-  core::config::Forwarding forwarding;
-  std::uint32_t uthreshold = 0;
-  std::uint32_t lthreshold = 0;
-  bool sorry = false; ///< the sorry server
-  bool operator==(const Destination&) const = default;
-};
+/// One destination of a virtual server in the desired table (shared with the IPVS layer).
+using Destination = core::config::DesiredDestination;
 
 /// A real server came up or went down (notify_up / notify_down, mail, FIFO line).
 struct RsChange {

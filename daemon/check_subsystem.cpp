@@ -529,14 +529,38 @@ private:
     const std::uint32_t retries = attempts > 0 ? attempts - 1 : 0;
     if (g.checker.kind == CheckerKind::misc_check)
       return "Misc check for " + misc_subject(g) + " failed " +
-             (g.checker.retry == 0 ? std::string("with retry disabled")
-                                   : "after " + std::to_string(retries) + " retries") +
+             (g.checker.retry == 0
+                  ? std::string("with retry disabled")
+                  : "after " + std::to_string(retries) + (retries == 1 ? " retry" : " retries")) +
              " (" + reason + ").";
     std::string kind = g.checker.kind == CheckerKind::http_get  ? "HTTP_CHECK"
                        : g.checker.kind == CheckerKind::ssl_get ? "SSL_CHECK"
                                                                 : kind_name(g.checker.kind);
-    return kind + " on service " + g.desc + " failed after " + std::to_string(retries) +
-           " retries. Reason: " + reason;
+    return kind + " on service " + g.desc + " failed" +
+           (retries == 0 ? std::string(".") : " after " + std::to_string(retries) + " retries.") +
+           " Reason: " + reason;
+  }
+
+  /// keepalived's line for one failed attempt (logged with log_all_failures).
+  std::string attempt_line(const Group& g, const std::string& reason) const {
+    switch (g.checker.kind) {
+    case CheckerKind::tcp_check:
+      return "TCP connection to " + g.desc +
+             (reason.find("timed out") != std::string::npos ? " timeout." : " failed.") +
+             " Reason: " + reason;
+    case CheckerKind::http_get:
+    case CheckerKind::ssl_get:
+      if (reason.find("MD5 digest") != std::string::npos)
+        return "MD5 digest error to server " + g.desc + ". Reason: " + reason;
+      if (reason.find("HTTP status code") != std::string::npos)
+        return "HTTP status code error to server " + g.desc + ". Reason: " + reason;
+      if (reason.find("connect") != std::string::npos ||
+          reason.find("refused") != std::string::npos)
+        return "Connection failed server " + g.desc + ". Reason: " + reason;
+      return kind_name(g.checker.kind) + " to " + g.desc + " failed. Reason: " + reason;
+    default:
+      return kind_name(g.checker.kind) + " to " + g.desc + " failed. Reason: " + reason;
+    }
   }
 
   void finished(const GroupPtr& g, check::io::ProbeResult r) {
@@ -549,9 +573,9 @@ private:
       ++g->failures;
       bool loud = g->checker.log_all_failures || config_->global_defs.checker_log_all_failures;
       if (loud)
-        log_.info("{} to {} failed: {}", kind, g->desc, r.reason);
+        log_.info("{}", attempt_line(*g, r.reason));
       else
-        log_.debug("{} to {} failed: {}", kind, g->desc, r.reason);
+        log_.debug("{}", attempt_line(*g, r.reason));
     }
     bool weight_changed = false;
     if (r.ok && g->checker.misc_dynamic && r.dynamic_weight &&

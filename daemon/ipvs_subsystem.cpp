@@ -163,10 +163,7 @@ private:
       for (const auto& g : tables_config_->virtual_server_groups)
         if (g.name == vs.group)
           group = &g;
-      std::vector<ipvs::Wanted> wanted;
-      for (const auto& d : tables_[i])
-        wanted.push_back({d.address, d.port, d.weight, d.forwarding, d.uthreshold, d.lthreshold});
-      ipvs::add_services(want, vs, group, wanted);
+      ipvs::add_services(want, vs, group, tables_[i]);
     }
     return want;
   }

@@ -18,14 +18,7 @@
 namespace vigil::ipvs {
 
 /// One destination the checks want in the virtual server (its configured port).
-struct Wanted {
-  core::IpAddress address;
-  std::uint16_t port = 0;
-  std::uint32_t weight = 0;
-  core::config::Forwarding forwarding;
-  std::uint32_t uthreshold = 0;
-  std::uint32_t lthreshold = 0;
-};
+using Wanted = core::config::DesiredDestination;
 
 /// The services of `vs` with `dests` in each. `group` is the virtual_server_group a `group`
 /// virtual server names (nullptr otherwise). Entries are added to `table`.

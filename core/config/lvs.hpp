@@ -236,6 +236,19 @@ std::string describe_rs(const VirtualServer& vs, const RealServer& rs);
 /// "tcp", "udp", "sctp".
 const char* protocol_name(Protocol p);
 
+/// One destination of a virtual server in the desired table: what the checkers want and the IPVS
+/// layer programs (ports as configured; the IPVS layer applies the forwarding method's rules).
+struct DesiredDestination {
+  IpAddress address;
+  std::uint16_t port = 0;
+  std::uint32_t weight = 0;
+  Forwarding forwarding;
+  std::uint32_t uthreshold = 0;
+  std::uint32_t lthreshold = 0;
+  bool sorry = false; ///< the sorry server
+  bool operator==(const DesiredDestination&) const = default;
+};
+
 /// `SSL { password; ca; certificate; key }` for SSL_GET.
 struct SslContext {
   std::optional<std::string> password;

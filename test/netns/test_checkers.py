@@ -144,7 +144,7 @@ virtual_server {VS} 80 {{
     d.wait_log(r"HTTP_CHECK on service \[10\.99\.0\.2\]:tcp:80 failed after 1 retries\.",
                after=log_before)
     d.wait_log(r"Misc check for \[\[10\.99\.0\.2\]:tcp:9003 VS \[10\.99\.0\.100\]:tcp:80\] by "
-               r"\[.*misc\.sh\] failed after 1 retries", after=log_before)
+               r"\[.*misc\.sh\] failed after 1 retry \(exited with status 1", after=log_before)
 
     # Back: each comes up again on its next success.
     mark = len(lines(events))
@@ -193,6 +193,9 @@ def test_hostile_servers_fail_in_bounded_time_without_stalling(lab, tmp_path) ->
     }}"""
 
     conf = f"""
+global_defs {{
+    checker_log_all_failures
+}}
 virtual_server {VS} 80 {{
     protocol TCP
 {rs(81)}{rs(82)}{rs(83)}{rs(84)}
@@ -238,6 +241,9 @@ virtual_server {VS} 80 {{
     assert not garbage["last_ok"] and "bad HTTP response" in garbage["last_reason"], garbage
     assert not big["last_ok"] and "larger than" in big["last_reason"], big
     assert not trickle["last_ok"] and "timed out after 2" in trickle["last_reason"], trickle
+    # keepalived's lines: retry 0 fails at once; every attempt logged with log_all_failures.
+    d.wait_log(r"HTTP_CHECK on service \[10\.99\.0\.2\]:tcp:82 failed\. Reason: bad HTTP")
+    d.wait_log(r"info check: HTTP_GET to \[10\.99\.0\.2\]:tcp:81 failed\. Reason: timed out")
     smtp = checker(25)
     assert not smtp["last_ok"] and "timed out" in smtp["last_reason"], smtp
     wait_for(lambda: "last_ok" in real_servers(d)[f"[{VS}]:tcp:80 [{RS}]:tcp:80"]["checkers"][0],
