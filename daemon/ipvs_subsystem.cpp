@@ -186,8 +186,8 @@ private:
     if (!adopted_logged_) {
       adopted_logged_ = true;
       for (const auto& [key, entry] : actual)
-        log_.info("IPVS: adopting the existing {}",
-                  ipvs::io::describe({ipvs::OpKind::edit_service, entry.service, {}}).substr(5));
+        log_.info("IPVS: adopting the existing service {} ({})", ipvs::io::describe(key),
+                  entry.service.scheduler);
     }
     auto ops = ipvs::plan(want, actual);
     for (const auto& op : ops)

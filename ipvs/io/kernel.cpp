@@ -24,7 +24,9 @@ std::span<const std::uint8_t> bytes_of(const nlmsghdr& nlh) {
   return {reinterpret_cast<const std::uint8_t*>(&nlh), nlh.nlmsg_len};
 }
 
-std::string describe_key(const ServiceKey& k) {
+} // namespace
+
+std::string describe(const ServiceKey& k) {
   if (k.fwmark != 0)
     return "FWM " + std::to_string(k.fwmark) + (k.family == core::Family::inet6 ? " IPv6" : "");
   std::string proto = k.protocol == 6     ? "TCP"
@@ -34,10 +36,8 @@ std::string describe_key(const ServiceKey& k) {
   return proto + " [" + k.address.to_string() + "]:" + std::to_string(k.port);
 }
 
-} // namespace
-
 std::string describe(const Op& op) {
-  std::string svc = describe_key(op.service.key);
+  std::string svc = describe(op.service.key);
   auto dest = [&] {
     return op.destination ? "[" + op.destination->address.to_string() +
                                 "]:" + std::to_string(op.destination->port)
@@ -114,8 +114,8 @@ asio::awaitable<std::variant<Table, core::io::NetlinkError>> Kernel::dump() {
             problems.push_back(std::get<genl::ParseError>(d).what);
         });
     if (derr)
-      co_return core::io::NetlinkError{derr->code, "destinations of " + describe_key(key) + ": " +
-                                                       derr->message};
+      co_return core::io::NetlinkError{derr->code,
+                                       "destinations of " + describe(key) + ": " + derr->message};
   }
   if (!problems.empty())
     co_return core::io::NetlinkError{EPROTO, "unreadable IPVS reply: " + problems.front()};

@@ -27,6 +27,8 @@ struct Failure {
 
 /// "add destination [10.0.1.2]:80 to TCP [10.0.0.1]:80", for logs.
 std::string describe(const Op& op);
+/// "TCP [10.0.0.1]:80", "FWM 7", for logs.
+std::string describe(const ServiceKey& key);
 
 class Kernel {
 public:
