@@ -98,7 +98,8 @@ std::vector<Destination> Service::desired() const {
     d.lthreshold = rs.lthreshold.value_or(0);
     if (rs_[i].up && !sorry_active) {
       d.weight = rs_weight(i);
-    } else if (!rs_[i].up && rs.inhibit_on_failure) {
+    } else if (rs.inhibit_on_failure) {
+      // dead, or alive but replaced by the sorry server: inhibited, as keepalived 2.2.7 does
       d.weight = 0;
     } else {
       continue; // dead, or alive but replaced by the sorry server

@@ -94,6 +94,9 @@ public:
     // IPVS last: it stops after the checkers (omega's changes reach it) and removes its table.
     auto ipvs = make_ipvs_subsystem(ctx_, logs_);
     auto& sink = *ipvs;
+    notifier_->on_instance([&sink](const std::string& instance, const std::string& state) {
+      sink.instance_state(instance, state);
+    });
     subsystems_.push_back(
         make_check_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_, sink));
     subsystems_.push_back(std::move(ipvs));

@@ -6,6 +6,7 @@
 // left alone, and at stop it removes what it owns. On a kernel without IPVS it says so once and
 // the checkers go on without it.
 #include <memory>
+#include <string>
 
 #include "daemon/check_subsystem.hpp"
 #include "daemon/logging.hpp"
@@ -17,7 +18,12 @@ class io_context;
 
 namespace vigil::daemon {
 
-class IpvsSubsystem : public Subsystem, public TableSink {};
+class IpvsSubsystem : public Subsystem, public TableSink {
+public:
+  /// A VRRP instance changed state (MASTER, BACKUP, FAULT, STOP...): the sync daemon of
+  /// `lvs_sync_daemon` follows the instance it names.
+  virtual void instance_state(const std::string& instance, const std::string& state) = 0;
+};
 
 std::unique_ptr<IpvsSubsystem> make_ipvs_subsystem(boost::asio::io_context& ctx, const Logs& logs);
 

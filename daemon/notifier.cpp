@@ -213,6 +213,8 @@ void Notifier::transition(const std::string& kind, const std::string& name,
 void Notifier::instance(const core::config::VrrpInstance& vi, const std::string& state,
                         unsigned priority) {
   transition("INSTANCE", vi.name, vi.notify, state, priority);
+  for (const auto& l : instance_listeners_)
+    l(vi.name, state);
 }
 
 void Notifier::group(const core::config::SyncGroup& g, const std::string& state,

@@ -51,6 +51,14 @@ public:
   /// Opens the FIFOs (starting their reader scripts) and sets up mail, for `config`.
   void configure(const core::config::Config& config);
 
+  /// Told every VRRP instance transition after the scripts and FIFO lines are queued (the
+  /// IPVS sync daemon follows its instance this way).
+  using InstanceListener =
+      std::function<void(const std::string& instance, const std::string& state)>;
+  void on_instance(InstanceListener listener) {
+    instance_listeners_.push_back(std::move(listener));
+  }
+
   /// `state` is MASTER, BACKUP, FAULT or STOP (keepalived's words).
   void instance(const core::config::VrrpInstance& vi, const std::string& state, unsigned priority);
   void group(const core::config::SyncGroup& g, const std::string& state, unsigned priority);
@@ -68,6 +76,7 @@ public:
   void state_json(core::Json& j) const;
 
 private:
+  std::vector<InstanceListener> instance_listeners_;
   struct Queue;
   enum class Channel : std::uint8_t { vrrp, lvs };
   void fifo_line(Channel channel, const std::string& line);

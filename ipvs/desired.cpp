@@ -18,6 +18,8 @@ constexpr std::uint32_t conn_droute = 0x0003;
 Service base_service(const core::config::VirtualServer& vs, core::Family family) {
   Service s;
   s.scheduler = vs.lvs_sched;
+  if (vs.persistence_engine)
+    s.pe_name = *vs.persistence_engine;
   if (vs.persistence_timeout) {
     s.flags |= f_persistent;
     s.timeout = *vs.persistence_timeout;
@@ -89,16 +91,20 @@ void fill(ServiceEntry& e, std::span<const Wanted> dests) {
   }
 }
 
-/// The addresses from `first` to `last` (the last byte varies, as keepalived's ranges).
+/// The addresses from `first` to `last`: the last octet (IPv4) or 16-bit group (IPv6) varies,
+/// as in keepalived's ranges (the loader refuses a range that would cross it).
 std::vector<core::IpAddress> expand(const core::IpAddress& first, const core::IpAddress& last) {
   std::vector<core::IpAddress> out;
   std::uint8_t bytes[16];
   std::memcpy(bytes, first.data(), first.size());
   const std::size_t n = first.size();
-  int from = first.data()[n - 1];
-  int to = last.data()[n - 1];
-  for (int v = from; v <= to; ++v) {
+  auto tail = [&](const core::IpAddress& a) {
+    return first.is_v4() ? int(a.data()[n - 1]) : (a.data()[n - 2] << 8) | a.data()[n - 1];
+  };
+  for (int v = tail(first), to = tail(last); v <= to; ++v) {
     bytes[n - 1] = std::uint8_t(v);
+    if (!first.is_v4())
+      bytes[n - 2] = std::uint8_t(v >> 8);
     out.push_back(core::IpAddress::from_bytes(first.family(), bytes));
   }
   return out;

@@ -148,21 +148,30 @@ std::optional<std::string> read_attrs(std::span<const std::uint8_t> data, Attrs&
   return std::nullopt;
 }
 
-/// The attributes nested in `outer` of the genetlink message `message` (after the headers).
-std::optional<std::string> nested(std::span<const std::uint8_t> message, std::uint16_t outer,
-                                  Attrs& inner) {
+/// The top-level attributes of the genetlink message `message` (after the headers).
+std::optional<std::string> top_level(std::span<const std::uint8_t> message, Attrs& top) {
   if (message.size() < nlmsg_header + genl_header)
     return std::string("message shorter than its headers");
   std::uint32_t len = 0;
   std::memcpy(&len, message.data(), 4);
   if (len < nlmsg_header + genl_header || len > message.size())
     return "message length " + std::to_string(len) + " does not fit";
+  return read_attrs(message.subspan(nlmsg_header + genl_header, len - nlmsg_header - genl_header),
+                    top);
+}
+
+/// The attributes nested in `outer` of the genetlink message `message`.
+std::optional<std::string> nested(std::span<const std::uint8_t> message, std::uint16_t outer,
+                                  Attrs& inner) {
   Attrs top;
-  if (auto why = read_attrs(
-          message.subspan(nlmsg_header + genl_header, len - nlmsg_header - genl_header), top))
+  if (auto why = top_level(message, top))
     return why;
   if (!top.has[outer])
-    return "no " + std::string(outer == attr_service ? "service" : "destination") + " attribute";
+    return "no " +
+           std::string(outer == attr_service ? "service"
+                       : outer == attr_dest  ? "destination"
+                                             : "daemon") +
+           " attribute";
   return read_attrs(top.by_type[outer], inner);
 }
 
@@ -236,6 +245,103 @@ Bytes dump_destinations(std::uint16_t family_id, const ServiceKey& service) {
   w.end(nest);
   finish(m);
   return m;
+}
+
+Bytes flush(std::uint16_t family_id) {
+  Bytes m = header(family_id, cmd_flush, nlm_f_request | nlm_f_ack);
+  finish(m);
+  return m;
+}
+
+Bytes get_config(std::uint16_t family_id) {
+  Bytes m = header(family_id, cmd_get_config, nlm_f_request);
+  finish(m);
+  return m;
+}
+
+Bytes set_config(std::uint16_t family_id, const Timeouts& t) {
+  Bytes m = header(family_id, cmd_set_config, nlm_f_request | nlm_f_ack);
+  Writer w(m);
+  if (t.tcp)
+    w.u32(attr_timeout_tcp, t.tcp);
+  if (t.tcpfin)
+    w.u32(attr_timeout_tcp_fin, t.tcpfin);
+  if (t.udp)
+    w.u32(attr_timeout_udp, t.udp);
+  finish(m);
+  return m;
+}
+
+Bytes new_daemon(std::uint16_t family_id, const SyncDaemon& d) {
+  Bytes m = header(family_id, cmd_new_daemon, nlm_f_request | nlm_f_ack);
+  Writer w(m);
+  std::size_t nest = 0;
+  w.begin_nest(attr_daemon, nest);
+  w.u32(daemon_state, d.state);
+  w.strz(daemon_mcast_ifn, d.interface);
+  w.u32(daemon_sync_id, d.sync_id);
+  if (d.maxlen)
+    w.u16(daemon_sync_maxlen, d.maxlen);
+  if (d.group) {
+    if (d.group->family() == core::Family::inet)
+      w.put(daemon_mcast_group, d.group->data(), 4);
+    else
+      w.put(daemon_mcast_group6, d.group->data(), 16);
+  }
+  if (d.port)
+    w.u16(daemon_mcast_port, d.port); // host order here, unlike the service ports
+  if (d.ttl)
+    w.u8(daemon_mcast_ttl, d.ttl);
+  w.end(nest);
+  finish(m);
+  return m;
+}
+
+Bytes del_daemon(std::uint16_t family_id, std::uint32_t state) {
+  Bytes m = header(family_id, cmd_del_daemon, nlm_f_request | nlm_f_ack);
+  Writer w(m);
+  std::size_t nest = 0;
+  w.begin_nest(attr_daemon, nest);
+  w.u32(daemon_state, state);
+  w.end(nest);
+  finish(m);
+  return m;
+}
+
+Bytes dump_daemons(std::uint16_t family_id) {
+  Bytes m = header(family_id, cmd_get_daemon, nlm_f_request | nlm_f_dump);
+  finish(m);
+  return m;
+}
+
+std::variant<Timeouts, ParseError> parse_timeouts(std::span<const std::uint8_t> message) {
+  Attrs a;
+  if (auto why = top_level(message, a))
+    return ParseError{*why};
+  Timeouts t;
+  if (!get(a, attr_timeout_tcp, t.tcp) || !get(a, attr_timeout_tcp_fin, t.tcpfin) ||
+      !get(a, attr_timeout_udp, t.udp))
+    return ParseError{"configuration reply without the three timeouts"};
+  return t;
+}
+
+std::variant<SyncDaemon, ParseError> parse_daemon(std::span<const std::uint8_t> message) {
+  Attrs a;
+  if (auto why = nested(message, attr_daemon, a))
+    return ParseError{*why};
+  SyncDaemon d;
+  if (!get(a, daemon_state, d.state) || !get(a, daemon_sync_id, d.sync_id))
+    return ParseError{"daemon without state or sync id"};
+  d.interface = get_string(a, daemon_mcast_ifn);
+  get(a, daemon_sync_maxlen, d.maxlen);
+  if (auto g = get_address(a, daemon_mcast_group, core::Family::inet); g && !g->is_unspecified())
+    d.group = *g;
+  else if (auto g6 = get_address(a, daemon_mcast_group6, core::Family::inet6);
+           g6 && !g6->is_unspecified())
+    d.group = *g6;
+  get(a, daemon_mcast_port, d.port);
+  get(a, daemon_mcast_ttl, d.ttl);
+  return d;
 }
 
 std::variant<Service, ParseError> parse_service(std::span<const std::uint8_t> message) {

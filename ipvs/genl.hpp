@@ -63,6 +63,17 @@ enum SvcAttr : std::uint16_t {
   svc_stats64 = 12,
 };
 
+enum DaemonAttr : std::uint16_t {
+  daemon_state = 1,
+  daemon_mcast_ifn = 2,
+  daemon_sync_id = 3,
+  daemon_sync_maxlen = 4,
+  daemon_mcast_group = 5,
+  daemon_mcast_group6 = 6,
+  daemon_mcast_port = 7,
+  daemon_mcast_ttl = 8,
+};
+
 enum DestAttr : std::uint16_t {
   dest_addr = 1,
   dest_port = 2,
@@ -94,11 +105,46 @@ Bytes encode(const Op& op, std::uint16_t family_id);
 Bytes dump_services(std::uint16_t family_id);
 Bytes dump_destinations(std::uint16_t family_id, const ServiceKey& service);
 
+/// Removes every service (IPVS_CMD_FLUSH).
+Bytes flush(std::uint16_t family_id);
+
+/// The connection timeouts (seconds); zero in a request leaves that one unchanged.
+struct Timeouts {
+  std::uint32_t tcp = 0;
+  std::uint32_t tcpfin = 0;
+  std::uint32_t udp = 0;
+  bool operator==(const Timeouts&) const = default;
+};
+Bytes get_config(std::uint16_t family_id);
+/// Sets the non-zero timeouts of `t` (the kernel keeps the others).
+Bytes set_config(std::uint16_t family_id, const Timeouts& t);
+
+/// A connection-synchronisation daemon (IPVS_CMD_NEW_DAEMON).
+inline constexpr std::uint32_t daemon_master = 1; ///< IP_VS_STATE_MASTER
+inline constexpr std::uint32_t daemon_backup = 2; ///< IP_VS_STATE_BACKUP
+struct SyncDaemon {
+  std::uint32_t state = daemon_master;
+  std::string interface;
+  std::uint32_t sync_id = 0;
+  std::uint16_t maxlen = 0; ///< 0: the kernel's default
+  std::optional<core::IpAddress> group;
+  std::uint16_t port = 0; ///< 0: the kernel's default (8848)
+  std::uint8_t ttl = 0;   ///< 0: the kernel's default (1)
+  bool operator==(const SyncDaemon&) const = default;
+};
+Bytes new_daemon(std::uint16_t family_id, const SyncDaemon& d);
+Bytes del_daemon(std::uint16_t family_id, std::uint32_t state);
+Bytes dump_daemons(std::uint16_t family_id);
+
 /// One service or destination of a dump reply, or why the message could not be read.
 struct ParseError {
   std::string what;
 };
 std::variant<Service, ParseError> parse_service(std::span<const std::uint8_t> message);
 std::variant<Destination, ParseError> parse_destination(std::span<const std::uint8_t> message);
+/// The reply to get_config.
+std::variant<Timeouts, ParseError> parse_timeouts(std::span<const std::uint8_t> message);
+/// One daemon of a dump_daemons reply.
+std::variant<SyncDaemon, ParseError> parse_daemon(std::span<const std::uint8_t> message);
 
 } // namespace vigil::ipvs::genl

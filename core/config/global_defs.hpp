@@ -46,6 +46,14 @@ struct LvsTimeouts {
 };
 BOOST_DESCRIBE_STRUCT(LvsTimeouts, (), (tcp, tcpfin, udp))
 
+/// `lvs_flush_on_stop`: what vigild removes from the IPVS table at stop.
+enum class FlushOnStop : std::uint8_t {
+  none,     ///< (default) the services it created, each deleted; foreign ones stay
+  all,      ///< `lvs_flush_on_stop`: the whole table, foreign services too
+  services, ///< `lvs_flush_on_stop VS`: its services, each deleted whole (foreign ones stay)
+};
+BOOST_DESCRIBE_ENUM(FlushOnStop, none, all, services)
+
 /// GARP / unsolicited NA settings; global defaults, overridable per instance.
 struct GarpSettings {
   Micros garp_master_delay = std::chrono::seconds(5); ///< 0: no second burst
@@ -98,7 +106,7 @@ struct GlobalDefs {
 
   std::optional<LvsSyncDaemon> lvs_sync_daemon;
   bool lvs_flush = false;
-  bool lvs_flush_on_stop = false;
+  FlushOnStop lvs_flush_on_stop = FlushOnStop::none;
   LvsTimeouts lvs_timeouts;
   std::optional<int> max_auto_priority; ///< accepted; vigil has one thread and no RT escalation
   Where where;

@@ -321,8 +321,9 @@ const Keyword<Draft> table[] = {
     {"lvs_notify_fifo_script",
      [](Ctx& c, const Statement& s, Draft& d) { set_fifo_script(c, s, d.g.lvs_notify_fifo); },
      Shape::line, Phase::first, true},
-    {"lvs_sync_daemon", lvs_sync_daemon},
-    {"lvs_flush", [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.lvs_flush); }},
+    {"lvs_sync_daemon", lvs_sync_daemon, Shape::line, Phase::first, true},
+    {"lvs_flush", [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.lvs_flush); },
+     Shape::line, Phase::first, true},
     {"lvs_flush_on_stop",
      [](Ctx& c, const Statement& s, Draft& d) {
        if (!c.args(s, 0, 1))
@@ -331,14 +332,20 @@ const Keyword<Draft> table[] = {
          c.error(s.args[0], "'lvs_flush_on_stop' takes no argument or 'VS'");
          return;
        }
-       d.g.lvs_flush_on_stop = true;
-     }},
+       d.g.lvs_flush_on_stop =
+           s.args.empty() ? core::config::FlushOnStop::all : core::config::FlushOnStop::services;
+     },
+     Shape::line, Phase::first, true},
     {"lvs_flush_onstop",
      [](Ctx& c, const Statement& s, Draft& d) {
        c.warning(s.keyword, "'lvs_flush_onstop' is deprecated; use 'lvs_flush_on_stop'");
-       c.set_flag(s, d.g.lvs_flush_on_stop);
-     }},
-    {"lvs_timeouts", lvs_timeouts},
+       bool on = false;
+       c.set_flag(s, on);
+       d.g.lvs_flush_on_stop =
+           on ? core::config::FlushOnStop::all : core::config::FlushOnStop::none;
+     },
+     Shape::line, Phase::first, true},
+    {"lvs_timeouts", lvs_timeouts, Shape::line, Phase::first, true},
     {"max_auto_priority",
      [](Ctx& c, const Statement& s, Draft& d) {
        if (!c.args(s, 0, 1))

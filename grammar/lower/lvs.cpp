@@ -2,6 +2,7 @@
 // Settings flow down: virtual server -> real server -> checker; the loader resolves them so
 // every checker in the model carries its effective values.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -598,6 +599,7 @@ struct RsDraft {
   Inherit inherit;
   const Inherit& parent;
   std::optional<Forwarding> forwarding;
+  const Word* lthreshold_at = nullptr;
 };
 
 void lower_checker(Ctx& c, const Statement& s, RsDraft& d) {
@@ -695,8 +697,10 @@ const Keyword<RsDraft> rs_table[] = {
      [](Ctx& c, const Statement& s, RsDraft& d) {
        if (!c.args(s, 1, 1))
          return;
-       if (auto v = c.integer(s.args[0], "lthreshold", 0, 0xFFFFFFFFLL))
+       if (auto v = c.integer(s.args[0], "lthreshold", 0, 0xFFFFFFFFLL)) {
          d.rs.lthreshold = std::uint32_t(*v);
+         d.lthreshold_at = &s.args[0];
+       }
      }},
     {"smtp_alert", set_inherit<RsDraft>},
     {"virtualhost", set_inherit<RsDraft>},
@@ -751,8 +755,24 @@ void lower_real_server(Ctx& c, const Statement& s, VsDraft& d) {
   rs.weight = d.default_weight.value_or(1);
   RsDraft rd{rs, {}, d.inherit, {}};
   lower_block<RsDraft>(c, s, rs_table, rd, "real_server", TableActs::all);
+  const auto lower = rs.lthreshold.value_or(0), upper = rs.uthreshold.value_or(0);
+  if (lower > upper && rd.lthreshold_at)
+    c.error(*rd.lthreshold_at,
+            "lthreshold " + std::to_string(lower) +
+                (upper ? " exceeds uthreshold " + std::to_string(upper) : " without an uthreshold"),
+            "the kernel refuses a lower threshold above the upper one (keepalived 2.2.7 passes "
+            "-t and then fails at run time)");
   Inherit eff = rd.inherit.over(d.inherit);
   rs.forwarding = rd.forwarding.value_or(d.vs.forwarding);
+  if (rs.forwarding.method != core::config::LvsMethod::nat && s.args.size() == 2 &&
+      d.vs.kind != core::config::VsKind::fwmark && rs.port != d.vs.port)
+    c.warning(s.args[1],
+              "a " +
+                  std::string(rs.forwarding.method == core::config::LvsMethod::dr ? "DR" : "TUN") +
+                  " real server keeps the service's port: traffic goes to port " +
+                  std::to_string(d.vs.port) + ", not " + std::to_string(rs.port),
+              "only NAT can change the port; write the service's port (keepalived 2.2.7 "
+              "reports an error here and then programs the service's port)");
   rs.inhibit_on_failure = eff.inhibit_on_failure.value_or(false);
   rs.smtp_alert = eff.smtp_alert.value_or(false);
   rs.alpha = eff.alpha.value_or(false);
@@ -807,9 +827,22 @@ const Keyword<VsDraft> vs_table[] = {
      }},
     {"persistence_granularity",
      [](Ctx& c, const Statement& s, VsDraft& d) {
+       if (!c.args(s, 1, 1))
+         return;
+       d.granularity_at = &s.args[0];
+       const std::string& t = s.args[0].text;
+       if (!t.empty() && t.find_first_not_of("0123456789") == std::string::npos) {
+         // keepalived writes an IPv6 granularity as a prefix length (1..128)
+         auto n = c.integer(s.args[0], "persistence_granularity", 1, 128);
+         if (!n)
+           return;
+         std::uint8_t mask[16] = {};
+         for (int bit = 0; bit < int(*n); ++bit)
+           mask[bit / 8] |= std::uint8_t(0x80 >> (bit % 8));
+         d.vs.persistence_granularity = core::IpAddress::from_bytes(core::Family::inet6, mask);
+         return;
+       }
        c.set_ip(s, d.vs.persistence_granularity);
-       if (!s.args.empty())
-         d.granularity_at = &s.args[0];
      }},
     {"persistence_engine",
      [](Ctx& c, const Statement& s, VsDraft& d) {
@@ -959,6 +992,13 @@ std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
     auto p = c.prefix(line.keyword, "virtual_server_group");
     if (!p)
       return std::nullopt;
+    if (p->length < (p->address.is_v4() ? 24u : 112u)) {
+      c.error(line.keyword,
+              "'" + t + "' spans more than the last " +
+                  (p->address.is_v4() ? "octet (at least /24)" : "group (at least /112)"),
+              "a group entry varies only the last part of the address; split it");
+      return std::nullopt;
+    }
     // The range covers the prefix's addresses.
     std::array<std::uint8_t, 16> lo{}, hi{};
     std::copy(p->address.data(), p->address.data() + p->address.size(), lo.begin());
@@ -994,6 +1034,14 @@ std::optional<core::config::VsgEntry> vsg_entry(Ctx& c, const Statement& line) {
     }
     if (last->family() != first->family() || *last < *first) {
       c.error(line.keyword, "address range '" + t + "' is empty or mixes families");
+      return std::nullopt;
+    }
+    if (std::memcmp(first->data(), last->data(), first->size() - (first->is_v4() ? 1 : 2)) != 0) {
+      c.error(line.keyword,
+              "address range '" + t + "' crosses " +
+                  (first->is_v4() ? "an octet" : "a 16-bit group") + " boundary",
+              "a range varies only the last " + std::string(first->is_v4() ? "octet" : "group") +
+                  " of the address (keepalived 2.2.7 loops forever on such a range); split it");
       return std::nullopt;
     }
     e.first = *first;

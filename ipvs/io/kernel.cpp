@@ -152,4 +152,54 @@ asio::awaitable<std::vector<Failure>> Kernel::apply(const std::vector<Op>& ops) 
   co_return std::move(st->failures);
 }
 
+asio::awaitable<std::optional<core::io::NetlinkError>> Kernel::flush() {
+  co_return co_await sock_.call(genl::flush(family_), {});
+}
+
+asio::awaitable<std::variant<genl::Timeouts, core::io::NetlinkError>> Kernel::timeouts() {
+  std::optional<std::variant<genl::Timeouts, genl::ParseError>> got;
+  auto err = co_await sock_.call(genl::get_config(family_), [&](const nlmsghdr& nlh) {
+    got = genl::parse_timeouts(bytes_of(nlh));
+  });
+  if (err)
+    co_return *err;
+  if (!got)
+    co_return core::io::NetlinkError{EPROTO, "no reply to the IPVS configuration request"};
+  if (const auto* why = std::get_if<genl::ParseError>(&*got))
+    co_return core::io::NetlinkError{EPROTO, "unreadable IPVS configuration: " + why->what};
+  co_return std::get<genl::Timeouts>(*got);
+}
+
+asio::awaitable<std::optional<core::io::NetlinkError>>
+Kernel::set_timeouts(const genl::Timeouts& t) {
+  co_return co_await sock_.call(genl::set_config(family_, t), {});
+}
+
+asio::awaitable<std::variant<std::vector<genl::SyncDaemon>, core::io::NetlinkError>>
+Kernel::daemons() {
+  std::vector<genl::SyncDaemon> out;
+  std::vector<std::string> problems;
+  auto err = co_await sock_.call(genl::dump_daemons(family_), [&](const nlmsghdr& nlh) {
+    auto d = genl::parse_daemon(bytes_of(nlh));
+    if (auto* sd = std::get_if<genl::SyncDaemon>(&d))
+      out.push_back(std::move(*sd));
+    else
+      problems.push_back(std::get<genl::ParseError>(d).what);
+  });
+  if (err)
+    co_return *err;
+  if (!problems.empty())
+    co_return core::io::NetlinkError{EPROTO, "unreadable IPVS daemon reply: " + problems.front()};
+  co_return out;
+}
+
+asio::awaitable<std::optional<core::io::NetlinkError>>
+Kernel::start_daemon(const genl::SyncDaemon& d) {
+  co_return co_await sock_.call(genl::new_daemon(family_, d), {});
+}
+
+asio::awaitable<std::optional<core::io::NetlinkError>> Kernel::stop_daemon(std::uint32_t state) {
+  co_return co_await sock_.call(genl::del_daemon(family_, state), {});
+}
+
 } // namespace vigil::ipvs::io

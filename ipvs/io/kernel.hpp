@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/io/netlink.hpp"
+#include "ipvs/genl.hpp"
 #include "ipvs/table.hpp"
 
 namespace boost::asio {
@@ -46,6 +47,21 @@ public:
   /// Sends every operation at once, in order, and waits for every answer; returns the refused
   /// ones (an empty list: all applied).
   boost::asio::awaitable<std::vector<Failure>> apply(const std::vector<Op>& ops);
+
+  /// Removes every service of the kernel's table (foreign ones too).
+  boost::asio::awaitable<std::optional<core::io::NetlinkError>> flush();
+
+  /// The connection timeouts, and a change of the non-zero ones.
+  boost::asio::awaitable<std::variant<genl::Timeouts, core::io::NetlinkError>> timeouts();
+  boost::asio::awaitable<std::optional<core::io::NetlinkError>>
+  set_timeouts(const genl::Timeouts& t);
+
+  /// The running sync daemons; starting one; stopping the one of a state (master or backup).
+  boost::asio::awaitable<std::variant<std::vector<genl::SyncDaemon>, core::io::NetlinkError>>
+  daemons();
+  boost::asio::awaitable<std::optional<core::io::NetlinkError>>
+  start_daemon(const genl::SyncDaemon& d);
+  boost::asio::awaitable<std::optional<core::io::NetlinkError>> stop_daemon(std::uint32_t state);
 
 private:
   boost::asio::io_context& ctx_;

@@ -131,15 +131,15 @@ def test_bad_config_at_start_exits_2(tmp_path: Path) -> None:
 
 def test_unacted_keyword_refused_at_start(tmp_path: Path) -> None:
     conf = tmp_path / "lvs.conf"
-    # lvs_flush belongs to the IPVS work still to come.
-    conf.write_text("global_defs {\n    lvs_flush\n}\n")
+    # vrrp_strict is parsed and validated, and not acted on yet.
+    conf.write_text("global_defs {\n    vrrp_strict\n}\n")
     r = run("-f", str(conf))
     assert r.returncode == 2
-    assert "'lvs_flush' is accepted by the configuration checker but this vigild build " \
+    assert "'vrrp_strict' is accepted by the configuration checker but this vigild build " \
            "does not act on it yet" in r.stderr
     t = run("-t", "-f", str(conf))
     assert t.returncode == 0
-    assert "warning: 'lvs_flush' is accepted" in t.stderr
+    assert "warning: 'vrrp_strict' is accepted" in t.stderr
 
 
 def test_lifecycle_signals_reload_and_pid_file(tmp_path: Path, daemon) -> None:

@@ -153,12 +153,24 @@ TEST_CASE("sorry server replaces the live real servers while quorum is lost") {
   CHECK(table(s) == "10.0.0.3:0 10.0.0.9:1(sorry)");
   s.set_checker(2, 0, true);
   CHECK(table(s) == "10.0.0.1:1 10.0.0.2:2 10.0.0.3:3");
+  // With inhibit_on_failure a live real server replaced by the sorry server stays at weight 0
+  // (what keepalived 2.2.7 programs, test/ipvs_corpus/sorry_inhibit.conf).
+  v.real_servers[0].inhibit_on_failure = true;
+  Service si(v);
+  si.set_checker(2, 0, false);
+  CHECK(table(si) == "10.0.0.1:0 10.0.0.3:0 10.0.0.9:1(sorry)");
+  si.set_checker(2, 0, true);
+  CHECK(table(si) == "10.0.0.1:1 10.0.0.2:2 10.0.0.3:3");
+  v.real_servers[0].inhibit_on_failure = false;
+  s.set_checker(2, 0, false);
+  s.set_checker(2, 0, true);
+  CHECK(table(s) == "10.0.0.1:1 10.0.0.2:2 10.0.0.3:3");
   // sorry_server_inhibit: always in the table, weight 0 while quorum holds.
   v.sorry_server_inhibit = true;
   Service t(v);
   CHECK(table(t) == "10.0.0.1:1 10.0.0.2:2 10.0.0.3:3 10.0.0.9:0(sorry)");
   t.set_checker(1, 0, false);
-  CHECK(table(t) == "10.0.0.9:1(sorry)");
+  CHECK(table(t) == "10.0.0.3:0 10.0.0.9:1(sorry)"); // 10.0.0.3 alive, inhibited
   // The sorry server's method: its own, else the virtual server's.
   v.forwarding.method = core::config::LvsMethod::dr;
   Service u(v);

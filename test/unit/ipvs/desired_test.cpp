@@ -92,9 +92,11 @@ TEST_CASE("persistence, granularity, ops and scheduler flags") {
   vs.persistence_granularity = ip("255.255.255.0");
   vs.ops = true;
   vs.flag_2 = true; // sh-port
+  vs.persistence_engine = "sip";
   ipvs::Table t;
   ipvs::add_services(t, vs, nullptr, {});
   const auto& s = t.begin()->second.service;
+  CHECK(s.pe_name == "sip");
   CHECK(s.key.protocol == 17);
   CHECK(s.flags == (0x1 | 0x4 | 0x10));
   CHECK(s.timeout == 360);
@@ -137,4 +139,23 @@ TEST_CASE("a virtual_server_group: one service per address of each range, and fw
   CHECK(t.count({5, core::Family::inet, 0, core::IpAddress(), 0}) == 1);
   for (const auto& [k, e] : t)
     CHECK(e.destinations.size() == 1);
+}
+
+TEST_CASE("an IPv6 group range varies the last 16-bit group, across its byte boundary") {
+  core::config::VirtualServerGroup g;
+  core::config::VsgEntry range;
+  range.first = ip("2001:db8::fe");
+  range.last = ip("2001:db8::102");
+  range.port = 443;
+  g.entries = {range};
+  core::config::VirtualServer vs;
+  vs.kind = core::config::VsKind::group;
+  vs.group = "G";
+  ipvs::Wanted ws[] = {wanted("2001:db8:1::2", 443, 1)};
+  ipvs::Table t;
+  ipvs::add_services(t, vs, &g, ws);
+  CHECK(t.size() == 5); // ::fe ::ff ::100 ::101 ::102
+  CHECK(t.count({0, core::Family::inet6, 6, ip("2001:db8::ff"), 443}) == 1);
+  CHECK(t.count({0, core::Family::inet6, 6, ip("2001:db8::100"), 443}) == 1);
+  CHECK(t.count({0, core::Family::inet6, 6, ip("2001:db8::102"), 443}) == 1);
 }
