@@ -36,6 +36,14 @@ Md5Digest Md5Stream::finish() {
   return out;
 }
 
+Sha256Digest sha256(std::span<const std::uint8_t> data) {
+  Sha256Digest out{};
+  unsigned len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("libcrypto: cannot compute a SHA-256 digest");
+  return out;
+}
+
 Md5Digest md5(std::span<const std::uint8_t> data) {
   Md5Digest out{};
   unsigned len = 0;

@@ -12,6 +12,10 @@ namespace vigil::core {
 
 using Md5Digest = std::array<std::uint8_t, 16>;
 
+using Sha256Digest = std::array<std::uint8_t, 32>;
+/// SHA-256 (FIPS 180-4) of `data`.
+Sha256Digest sha256(std::span<const std::uint8_t> data);
+
 /// MD5 (RFC 1321) of `data`.
 Md5Digest md5(std::span<const std::uint8_t> data);
 /// HMAC-MD5 (RFC 2104) of `data` under `key` (any length).

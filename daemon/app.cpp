@@ -25,7 +25,11 @@
 #include "daemon/check_subsystem.hpp"
 #include "daemon/identity.hpp"
 #include "daemon/ipvs_subsystem.hpp"
+#include "core/digest.hpp"
+#include "core/metrics.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/sd_notify.hpp"
+#include "daemon/status_server.hpp"
 #include "daemon/subsystem.hpp"
 #include "daemon/vrrp_subsystem.hpp"
 
@@ -67,6 +71,20 @@ public:
     }
     log_diagnostics(*logs_.config, loaded.diagnostics);
     config_ = loaded.config;
+    config_hash_ = hash_of(*config_);
+    // The status endpoint first: an address it cannot bind stops the start before anything
+    // touches the network.
+    if (options_.status_listen) {
+      try {
+        status_ = std::make_unique<StatusServer>(
+            ctx_, *logs_.daemon, options_.status_listen->address, options_.status_listen->port,
+            StatusPages{[this] { return metrics_text(); }, [this] { return status_json(); },
+                        [this] { return health(); }});
+      } catch (const std::system_error& e) {
+        logs_.daemon->critical("--status-listen: {}: {}", e.what(), e.code().message());
+        return 1;
+      }
+    }
     // Timers fire when due: the default 50 us timer slack would let the kernel delay the
     // master-down timer and advert sends to coalesce wake-ups.
     ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
@@ -149,10 +167,80 @@ private:
     for (auto& s : subsystems_)
       s->start(config_);
     started_ = std::chrono::steady_clock::now();
+    running_ = true;
     logs_.daemon->info("vigild ready: version {}, config {}, router_id {}, {} vrrp instance(s), {} "
                        "virtual server(s)",
                        VIGIL_VERSION, options_.config_file, config_->global_defs.router_id,
                        config_->vrrp_instances.size(), config_->virtual_servers.size());
+    notify_.ready(summary());
+  }
+
+  /// One line for STATUS= and the logs.
+  std::string summary() const {
+    return std::to_string(config_->vrrp_instances.size()) + " VRRP instance(s), " +
+           std::to_string(config_->virtual_servers.size()) + " virtual server(s), " +
+           std::to_string(reloads_ok_) + " reload(s)" +
+           (last_reload_error_.empty() ? std::string() : "; last reload failed");
+  }
+
+  static std::string hash_of(const core::config::Config& c) {
+    auto text = core::config::to_json(c);
+    auto d =
+        core::sha256(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    return core::to_hex(d);
+  }
+
+  std::pair<bool, std::string> health() const {
+    if (stopping_)
+      return {false, "stopping"};
+    if (!running_)
+      return {false, "starting"};
+    if (!last_reload_error_.empty())
+      return {true, "ok; the last reload failed (" + last_reload_error_ +
+                        "), the previous configuration runs"};
+    return {true, "ok"};
+  }
+
+  std::string metrics_text() const {
+    using T = core::Metrics::Type;
+    core::Metrics m;
+    m.family("keepalived_up", T::gauge, "Status").sample(1.0);
+    m.family("vigil_build_info", T::gauge, "vigild's version")
+        .sample({{"version", VIGIL_VERSION}}, 1.0);
+    m.family("vigil_config_info", T::gauge,
+             "The running configuration: its file and the SHA-256 of its normalized form")
+        .sample({{"file", options_.config_file}, {"sha256", config_hash_}}, 1.0);
+    m.family("vigil_reloads_total", T::counter, "SIGHUP reloads, by result")
+        .sample({{"result", "ok"}}, std::uint64_t(reloads_ok_))
+        .sample({{"result", "failed"}}, std::uint64_t(reloads_failed_));
+    m.family("vigil_last_reload_failed", T::gauge,
+             "1 when the last reload was refused (the previous configuration runs)")
+        .sample(last_reload_error_.empty() ? 0.0 : 1.0);
+    m.family("vigil_uptime_seconds", T::gauge, "Time since vigild became ready")
+        .sample(
+            running_
+                ? std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()
+                : 0.0);
+    for (const auto& s : subsystems_)
+      s->metrics(m);
+    if (m.rejected())
+      logs_.daemon->error("metrics: {} sample(s) of a repeated family dropped (a vigild bug)",
+                          m.rejected());
+    return m.take();
+  }
+
+  std::string status_json() const {
+    core::Json j;
+    j.begin_object();
+    auto [healthy, why] = health();
+    j.key("healthy").value(healthy);
+    j.key("health").value(why);
+    j.key("config_sha256").value(config_hash_);
+    j.key("last_reload_error");
+    last_reload_error_.empty() ? j.null() : j.value(last_reload_error_);
+    j.key("state").raw(state_json());
+    j.end_object();
+    return j.take();
   }
 
   asio::awaitable<void> signal_loop() {
@@ -170,7 +258,11 @@ private:
       case SIGTERM:
       case SIGINT:
         logs_.daemon->info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stopping_ = true;
+        notify_.stopping();
         co_await stop_all();
+        if (status_)
+          status_->stop();
         signals_.cancel();
         ctx_.stop();
         co_return;
@@ -182,21 +274,33 @@ private:
 
   void reload() {
     logs_.config->info("reloading configuration from {}", options_.config_file);
+    notify_.reloading();
     auto loaded = load(UnactedPolicy::error);
     log_diagnostics(*logs_.config, loaded.diagnostics);
     if (!loaded.config) {
       ++reloads_failed_;
+      last_reload_error_ = std::to_string(loaded.diagnostics.error_count()) + " error(s)";
+      for (const auto& d : loaded.diagnostics.items())
+        if (d.severity == core::Severity::error) {
+          last_reload_error_ += ", first: " + d.pos.file + ':' + std::to_string(d.pos.line) + ':' +
+                                std::to_string(d.pos.col) + ": " + d.message;
+          break;
+        }
       logs_.config->error("reload failed ({} error(s)); keeping the running configuration",
                           loaded.diagnostics.error_count());
+      notify_.ready(summary());
       return;
     }
+    last_reload_error_.clear();
     config_ = loaded.config;
+    config_hash_ = hash_of(*config_);
     notifier_->configure(*config_);
     for (auto& s : subsystems_)
       s->reload(config_);
     ++reloads_ok_;
     logs_.config->info("configuration reloaded: {} vrrp instance(s), {} virtual server(s)",
                        config_->vrrp_instances.size(), config_->virtual_servers.size());
+    notify_.ready(summary());
   }
 
   asio::awaitable<void> stop_all() {
@@ -247,6 +351,12 @@ private:
   std::unique_ptr<Notifier> notifier_;
   std::vector<std::unique_ptr<Subsystem>> subsystems_;
   std::chrono::steady_clock::time_point started_{};
+  SdNotify notify_{*logs_.daemon};
+  std::unique_ptr<StatusServer> status_;
+  std::string config_hash_;
+  std::string last_reload_error_;
+  bool running_ = false;
+  bool stopping_ = false;
   std::size_t reloads_ok_ = 0;
   std::size_t reloads_failed_ = 0;
   int exit_code_ = 0;

@@ -201,6 +201,63 @@ public:
     return j.take();
   }
 
+  void metrics(core::Metrics& m) const override {
+    using T = core::Metrics::Type;
+    m.family("vigil_virtual_server_quorum_up", T::gauge,
+             "1 while the virtual server has quorum (live weight at or above quorum)");
+    for (const auto& s : services_)
+      m.sample({{"vs", s->name}}, s->svc.quorum_up() ? 1.0 : 0.0);
+    m.family("vigil_virtual_server_live_weight", T::gauge,
+             "Sum of the weights of the live real servers");
+    for (const auto& s : services_)
+      m.sample({{"vs", s->name}}, double(s->svc.live_weight()));
+    auto per_rs = [&](const char* name, T type, const char* help, auto get) {
+      m.family(name, type, help);
+      for (const auto& s : services_) {
+        const VirtualServer& vs = s->svc.config();
+        for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
+          std::string rs = core::config::describe_rs(vs, vs.real_servers[r]);
+          m.sample({{"vs", s->name}, {"rs", rs}}, get(*s, r));
+        }
+      }
+    };
+    per_rs("vigil_real_server_up", T::gauge, "1 while every checker of the real server succeeds",
+           [](const ServiceRun& s, std::size_t r) { return s.svc.rs_up(r) ? 1.0 : 0.0; });
+    per_rs("vigil_real_server_weight", T::gauge, "The real server's current weight",
+           [](const ServiceRun& s, std::size_t r) { return double(s.svc.rs_weight(r)); });
+    // Per checker: its counters, the last check's latency and whether it failed (with why).
+    auto per_checker = [&](auto each) {
+      for (const auto& s : services_) {
+        const VirtualServer& vs = s->svc.config();
+        for (std::size_t r = 0; r < vs.real_servers.size(); ++r)
+          for (std::size_t c = 0; c < vs.real_servers[r].checkers.size(); ++c)
+            if (const auto& g = s->groups[r][c])
+              each(*s, core::config::describe_rs(vs, vs.real_servers[r]),
+                   kind_name(vs.real_servers[r].checkers[c].kind), *g);
+      }
+    };
+    m.family("vigil_checks_total", T::counter, "Checks done per checker, and failed ones");
+    per_checker([&](const ServiceRun& s, const std::string& rs, std::string_view kind,
+                    const Group& g) {
+      m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}, {"result", "any"}}, g.checks);
+      m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}, {"result", "failed"}}, g.failures);
+    });
+    m.family("vigil_check_latency_seconds", T::gauge, "Duration of the checker's last check");
+    per_checker(
+        [&](const ServiceRun& s, const std::string& rs, std::string_view kind, const Group& g) {
+          if (g.last)
+            m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}},
+                     std::chrono::duration<double>(g.last->latency).count());
+        });
+    m.family("vigil_check_failing", T::gauge,
+             "1 when the checker's last check failed, labelled with the reason");
+    per_checker([&](const ServiceRun& s, const std::string& rs, std::string_view kind,
+                    const Group& g) {
+      if (g.last && !g.last->ok)
+        m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}, {"reason", g.last->reason}}, 1.0);
+    });
+  }
+
 private:
   // --- building from a configuration ------------------------------------------------------
 

@@ -3,7 +3,28 @@
 #include <array>
 #include <string_view>
 
+#include "core/ip.hpp"
+
 namespace vigil::daemon {
+
+std::optional<Options::Listen> parse_listen(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= text.size())
+    return std::nullopt;
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string::npos)
+    return std::nullopt; // an IPv6 address needs its brackets
+  auto a = core::IpAddress::parse(host);
+  if (!a || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5)
+    return std::nullopt;
+  unsigned long p = std::stoul(port);
+  if (p == 0 || p > 65535)
+    return std::nullopt;
+  return Options::Listen{a->to_string(), static_cast<std::uint16_t>(p)};
+}
 
 CliResult parse_cli(const std::vector<std::string>& args) {
   Options o;
@@ -59,6 +80,23 @@ CliResult parse_cli(const std::vector<std::string>& args) {
       if (!value(p))
         return missing();
       o.pid_file = p;
+    } else if (a == "--status-listen") {
+      std::string v;
+      if (!value(v))
+        return missing();
+      auto l = parse_listen(v);
+      if (!l)
+        return {std::nullopt, "--status-listen wants ADDR:PORT with an IP address (IPv6 in "
+                              "brackets: [::1]:9165), not '" +
+                                  v + "'"};
+      o.status_listen = *l;
+    } else if (a == "--log-format") {
+      std::string v;
+      if (!value(v))
+        return missing();
+      if (v != "text" && v != "json")
+        return {std::nullopt, "--log-format must be text or json"};
+      o.log_json = v == "json";
     } else if (a == "-n" || a == "--dont-fork" || a == "-l" || a == "--log-console" || a == "-D" ||
                a == "--log-detail") {
       // keepalived habits: vigild always runs in the foreground and logs to stderr.
@@ -90,6 +128,10 @@ std::string usage() {
          "  -e, --all-config     an include that matches no file is an error\n"
          "      --log-level L    trace, debug, info (default), warn or error\n"
          "      --pid-file FILE  write the process id to FILE\n"
+         "      --status-listen ADDR:PORT\n"
+         "                       serve /metrics (Prometheus), /status (JSON) and /healthz\n"
+         "                       over HTTP on ADDR:PORT (IPv6: [::1]:9165)\n"
+         "      --log-format F   text (default) or json (one object per line)\n"
          "  -n, -l, -D           accepted for keepalived compatibility; no effect\n"
          "  -v, --version        print the version and exit\n"
          "  -h, --help           print this help and exit\n"

@@ -1,5 +1,6 @@
 #pragma once
 // vigild's command line, keeping keepalived users' habits. Pure: parses argv into Options.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,7 +16,17 @@ struct Options {
   std::optional<std::string> config_id; ///< default: the short host name
   bool all_config = false;
   std::optional<std::string> pid_file;
+  /// --status-listen ADDR:PORT (an IPv4 literal, or an IPv6 one in brackets).
+  struct Listen {
+    std::string address;
+    std::uint16_t port = 0;
+  };
+  std::optional<Listen> status_listen;
+  bool log_json = false; ///< --log-format json
 };
+
+/// "10.0.0.1:9165", "[::1]:9165": the address (validated as an IP literal) and port.
+std::optional<Options::Listen> parse_listen(const std::string& text);
 
 struct CliResult {
   std::optional<Options> options; ///< unset: bad usage

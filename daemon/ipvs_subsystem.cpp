@@ -31,9 +31,9 @@ constexpr auto retry_after = 1s;
 constexpr auto availability_retry = 5s;
 /// The table is re-read and repaired at least this often (someone else's `ipvsadm -D` or
 /// `-e` of a service of ours is undone within it); longer when a pass is slow, so that a huge
-/// table costs at most a few percent of the loop.
+/// table costs at most a tenth of the loop.
 constexpr auto repair_period = 2s;
-constexpr int repair_cost_factor = 20;
+constexpr int repair_cost_factor = 10;
 
 /// What `lvs_sync_daemon` wants running, given its instance's state.
 std::optional<ipvs::genl::SyncDaemon> wanted_daemon(const core::config::Config& cfg, bool master) {
@@ -171,6 +171,64 @@ public:
     return j.take();
   }
 
+  void metrics(core::Metrics& m) const override {
+    using T = core::Metrics::Type;
+    m.family("vigil_ipvs_available", T::gauge, "1 when the kernel's IPVS answers")
+        .sample(ready_ ? 1.0 : 0.0);
+    m.family("vigil_ipvs_services", T::gauge, "Kernel services vigild programs")
+        .sample(double(owned_.size()));
+    m.family("vigil_ipvs_operations_total", T::counter,
+             "Netlink operations applied to the IPVS table, refused ones, and repairs (passes "
+             "that found the table changed behind vigild's back)")
+        .sample({{"kind", "applied"}}, operations_)
+        .sample({{"kind", "refused"}}, refused_)
+        .sample({{"kind", "repairs"}}, repairs_);
+    // gen2brain/keepalived_exporter's LVS families, from the counters of the last table read
+    // (at most one repair period old): addr "VIP:port" (fwmark services: "FWM:mark"), proto
+    // the IP protocol number.
+    auto svc_addr = [](const ipvs::ServiceKey& k) {
+      if (k.fwmark)
+        return "FWM:" + std::to_string(k.fwmark);
+      std::string a = k.address.to_string();
+      return (k.family == core::Family::inet6 ? "[" + a + "]" : a) + ":" + std::to_string(k.port);
+    };
+    auto dest_addr = [](const ipvs::DestinationKey& d) {
+      std::string a = d.first.to_string();
+      return (d.first.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(d.second);
+    };
+    struct Field {
+      const char* suffix;
+      const char* help;
+      std::uint64_t ipvs::genl::Stats::*member;
+    };
+    static constexpr Field fields[] = {
+        {"in_packets", "Incoming packets", &ipvs::genl::Stats::inpkts},
+        {"out_packets", "Outgoing packets", &ipvs::genl::Stats::outpkts},
+        {"in_bytes", "Incoming bytes", &ipvs::genl::Stats::inbytes},
+        {"out_bytes", "Outgoing bytes", &ipvs::genl::Stats::outbytes},
+        {"conn", "Connections scheduled", &ipvs::genl::Stats::conns},
+    };
+    for (const auto& f : fields) {
+      m.family(std::string("keepalived_lvs_vip_") + f.suffix, T::counter,
+               std::string(f.help) + " of a virtual service");
+      for (const auto& [key, st] : stats_)
+        if (owned_.count(key))
+          m.sample({{"addr", svc_addr(key)}, {"proto", std::to_string(key.protocol)}},
+                   st.service.*f.member);
+    }
+    for (const auto& f : fields) {
+      m.family(std::string("keepalived_lvs_rs_") + f.suffix, T::counter,
+               std::string(f.help) + " of a real server");
+      for (const auto& [key, st] : stats_)
+        if (owned_.count(key))
+          for (const auto& [dk, ds] : st.destinations)
+            m.sample({{"vip", svc_addr(key)},
+                      {"addr", dest_addr(dk)},
+                      {"proto", std::to_string(key.protocol)}},
+                     ds.*f.member);
+    }
+  }
+
   // TableSink
   void tables(const core::config::ConfigPtr& config,
               const std::vector<std::vector<check::Destination>>& per_vs) override {
@@ -235,24 +293,26 @@ private:
     log_.info("Initializing ipvs (generic netlink family {})", kernel_->family_id());
     co_await first_steps();
     dirty_ = true;
+    using clock = std::chrono::steady_clock;
+    clock::time_point repair_due = clock::now() + repair_period;
     while (!stopping_) {
-      if (!dirty_) {
-        wake_.expires_after(next_repair_);
-        auto [ec] = co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (!ec)
-          repairing_ = true; // the period ran out: a check that nobody changed our entries
-        dirty_ = true;
+      if (!dirty_ && clock::now() < repair_due) {
+        wake_.expires_at(repair_due);
+        co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
+      // A pass re-reads the kernel's table when the period ran out (however many verdicts
+      // came in between): a check that nobody changed our entries.
+      repairing_ = clock::now() >= repair_due;
       dirty_ = false;
       busy_ = true;
-      auto began = std::chrono::steady_clock::now();
       bool ok = co_await reconcile();
       ok = co_await reconcile_globals() && ok;
       busy_ = false;
+      if (repairing_)
+        repair_due = clock::now() +
+                     std::max<clock::duration>(repair_period, last_read_cost_ * repair_cost_factor);
       repairing_ = false;
-      next_repair_ = std::max<std::chrono::steady_clock::duration>(
-          repair_period, (std::chrono::steady_clock::now() - began) * repair_cost_factor);
       if (!ok && !stopping_) {
         wake_.expires_after(retry_after);
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -378,18 +438,36 @@ private:
   /// One pass: the desired table against the kernel's; false when something must be retried.
   asio::awaitable<bool> reconcile() {
     ++reconciles_;
+    using clock = std::chrono::steady_clock;
+    auto ms = [](clock::duration d) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    };
+    const auto t0 = clock::now();
     ipvs::Table want = desired();
-    auto dumped = co_await kernel_->dump();
-    if (const auto* err = std::get_if<core::io::NetlinkError>(&dumped)) {
-      log_.error("IPVS: cannot read the table: {}", err->message);
-      co_return false;
+    const auto t1 = clock::now();
+    // The kernel's table is read at start, on every repair pass and after any error; in between
+    // vigild plans against what it last read and applied (a verdict on a huge table costs its
+    // few operations, not a dump of every service).
+    const bool read = !known_ || repairing_;
+    bool drifted = false; // the kernel's entries of ours are not what vigild last left there
+    if (read) {
+      auto dumped = co_await kernel_->dump(&stats_);
+      if (const auto* err = std::get_if<core::io::NetlinkError>(&dumped)) {
+        log_.error("IPVS: cannot read the table: {}", err->message);
+        known_.reset();
+        co_return false;
+      }
+      // What counts as ours: what we want (existing entries are adopted as they are) and what
+      // we made before. Everything else in the kernel is foreign and stays.
+      ipvs::Table fresh;
+      for (auto& [key, entry] : std::get<ipvs::Table>(dumped))
+        if (want.count(key) || owned_.count(key))
+          fresh.emplace(key, std::move(entry));
+      drifted = known_ && fresh != *known_;
+      known_ = std::move(fresh);
     }
-    // What counts as ours: what we want (existing entries are adopted as they are) and what we
-    // made before. Everything else in the kernel is foreign and stays.
-    ipvs::Table actual;
-    for (auto& [key, entry] : std::get<ipvs::Table>(dumped))
-      if (want.count(key) || owned_.count(key))
-        actual.emplace(key, std::move(entry));
+    const auto t2 = clock::now();
+    ipvs::Table& actual = *known_;
     if (!adopted_logged_) {
       adopted_logged_ = true;
       for (const auto& [key, entry] : actual)
@@ -397,22 +475,37 @@ private:
                   entry.service.scheduler);
     }
     auto ops = ipvs::plan(want, actual);
-    if (repairing_ && !ops.empty()) {
+    if (drifted && !ops.empty()) {
       ++repairs_;
       log_.warn("IPVS: the kernel's table was changed behind vigild's back; {} operation(s) "
                 "restore it",
                 ops.size());
-      for (const auto& op : ops)
-        log_.info("IPVS: repair: {}", ipvs::io::describe(op));
-    } else {
+      constexpr std::size_t shown = 20; // the first few; a cleared table has thousands
+      for (std::size_t i = 0; i < ops.size() && i < shown; ++i)
+        log_.info("IPVS: repair: {}", ipvs::io::describe(ops[i]));
+      if (ops.size() > shown)
+        log_.info("IPVS: repair: ... and {} more", ops.size() - shown);
+    } else if (log_.should_log(spdlog::level::debug)) {
       for (const auto& op : ops)
         log_.debug("IPVS: {}", ipvs::io::describe(op));
     }
     operations_ += ops.size();
+    const auto t3 = clock::now();
     auto failures = co_await kernel_->apply(ops);
+    // A slow pass (a huge table, a slow machine) says where its time went.
+    log_.log(clock::now() - t0 > 1s ? spdlog::level::info : spdlog::level::debug,
+             "IPVS: pass {}: desired {} ms, {} {} ms, plan {} ms, {} operation(s) {} ms",
+             reconciles_, ms(t1 - t0), read ? "read" : "no read", ms(t2 - t1), ms(t3 - t2),
+             ops.size(), ms(clock::now() - t3));
+    if (read)
+      last_read_cost_ = t2 - t1;
     std::set<ipvs::ServiceKey> owned;
     for (const auto& [key, entry] : want)
       owned.insert(key);
+    if (failures.empty())
+      known_ = std::move(want); // the kernel's table of ours is the desired one now
+    else
+      known_.reset(); // read it again next time
     for (const auto& f : failures)
       if (f.op.kind == ipvs::OpKind::delete_service)
         owned.insert(f.op.service.key); // still there: still ours to remove
@@ -435,12 +528,14 @@ private:
   std::vector<std::vector<check::Destination>> tables_;
   std::unique_ptr<ipvs::io::Kernel> kernel_;
   std::set<ipvs::ServiceKey> owned_;
+  std::optional<ipvs::Table> known_;   ///< the kernel's entries of ours, as last read or applied
+  ipvs::io::Kernel::StatsTable stats_; ///< traffic counters as of the last read
+  std::chrono::steady_clock::duration last_read_cost_{}; ///< of the last whole-table read
   std::string unavailable_;
   std::uint64_t reconciles_ = 0;
   std::uint64_t operations_ = 0;
   std::uint64_t refused_ = 0;
   std::uint64_t repairs_ = 0;
-  std::chrono::steady_clock::duration next_repair_ = repair_period;
   ipvs::genl::Timeouts saved_timeouts_;
   bool timeouts_known_ = false;
   bool timeouts_set_ = false;

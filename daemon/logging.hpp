@@ -3,6 +3,9 @@
 // Loggers are created here and handed to the io parts that log; nothing looks them up globally.
 #include <memory>
 #include <string>
+#include <string_view>
+
+#include "core/json.hpp"
 
 #include <spdlog/logger.h>
 
@@ -15,8 +18,12 @@ struct Logs {
   std::shared_ptr<spdlog::logger> check;
   std::shared_ptr<spdlog::logger> ipvs;
 
-  /// `level` is trace, debug, info, warn or error.
-  static Logs make(const std::string& level);
+  /// `level` is trace, debug, info, warn or error; `json`: one JSON object per line.
+  static Logs make(const std::string& level, bool json = false);
 };
+
+/// The structured fields of a log message for the JSON format ("(VI_1) Entering MASTER STATE
+/// (reason)": instance, state, reason), added to the object being written.
+void log_fields(core::Json& j, std::string_view text);
 
 } // namespace vigil::daemon

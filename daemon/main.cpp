@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   case daemon::Mode::run:
     break;
   }
-  auto logs = daemon::Logs::make(o.log_level);
+  auto logs = daemon::Logs::make(o.log_level, o.log_json);
   try {
     return daemon::run_daemon(o, logs);
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/config/config.hpp"
+#include "core/metrics.hpp"
 
 namespace vigil::daemon {
 
@@ -22,6 +23,8 @@ public:
   virtual boost::asio::awaitable<void> stop() = 0;
   /// The subsystem's state as a JSON value (for SIGUSR1 and the status endpoint).
   virtual std::string state_json() const = 0;
+  /// The subsystem's metric families for GET /metrics (each family written whole, once).
+  virtual void metrics(core::Metrics& m) const = 0;
 };
 
 } // namespace vigil::daemon

@@ -37,6 +37,7 @@ struct Trackers::Script {
   vrrp::ScriptState state;
   asio::steady_timer timer;
   bool stopped = false;
+  bool running = false; ///< a run is in progress
   std::uint64_t runs = 0;
   std::uint64_t failures = 0;
   std::string last;
@@ -174,7 +175,9 @@ void Trackers::start_script(std::shared_ptr<Script> script) {
         const auto& c = s->config;
         while (!s->stopped) {
           auto started = Clock::now();
+          s->running = true;
           ProcessResult res = co_await runner_.run(c.script.argv, s->as, c.timeout);
+          s->running = false;
           if (s->stopped)
             break;
           ++s->runs;
@@ -236,6 +239,27 @@ vrrp::TrackOutcome Trackers::evaluate(const core::config::VrrpInstance& instance
   return out;
 }
 
+void Trackers::metrics(core::Metrics& m) const {
+  // mehdy/keepalived-exporter's names and values: status BAD 0 / GOOD 1, state idle 0 /
+  // running 1 (vigil kills a script at its timeout, so it is never "requested termination").
+  m.family("keepalived_script_status", core::Metrics::Type::gauge, "Tracker Script Status");
+  for (const auto& [name, s] : scripts_)
+    m.sample({{"name", name}}, s->state.ok() ? 1.0 : 0.0);
+  m.family("keepalived_script_state", core::Metrics::Type::gauge, "Tracker Script State");
+  for (const auto& [name, s] : scripts_)
+    m.sample({{"name", name}}, s->running ? 1.0 : 0.0);
+  m.family("vigil_script_runs_total", core::Metrics::Type::counter,
+           "vrrp_script runs, and failed ones (exit status, signal or timeout)");
+  for (const auto& [name, s] : scripts_) {
+    m.sample({{"name", name}, {"result", "any"}}, s->runs);
+    m.sample({{"name", name}, {"result", "failed"}}, s->failures);
+  }
+  m.family("vigil_track_file_value", core::Metrics::Type::gauge,
+           "The value read from a track_file");
+  for (const auto& [name, f] : track_files_)
+    m.sample({{"name", name}, {"file", f.config.file}}, double(f.value));
+}
+
 void Trackers::state_json(core::Json& j) const {
   j.begin_object();
   j.key("scripts").begin_array();
@@ -243,6 +267,7 @@ void Trackers::state_json(core::Json& j) const {
     j.begin_object();
     j.key("name").value(name);
     j.key("state").value(s->state.ok() ? "ok" : "failed");
+    j.key("running").value(s->running);
     j.key("runs").value(static_cast<unsigned long long>(s->runs));
     j.key("failures").value(static_cast<unsigned long long>(s->failures));
     j.key("last").value(s->last);

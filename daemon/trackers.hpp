@@ -10,6 +10,7 @@
 
 #include "core/config/config.hpp"
 #include "core/json.hpp"
+#include "core/metrics.hpp"
 #include "vrrp/tracking.hpp"
 
 namespace boost::asio {
@@ -61,6 +62,8 @@ public:
   std::function<void()> on_change;
 
   void state_json(core::Json& j) const;
+  /// keepalived_script_status / _state and vigil's tracker metrics.
+  void metrics(core::Metrics& m) const;
 
 private:
   struct Script;

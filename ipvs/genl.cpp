@@ -314,6 +314,50 @@ Bytes dump_daemons(std::uint16_t family_id) {
   return m;
 }
 
+namespace {
+
+std::optional<Stats> stats_of(const Attrs& a, std::uint16_t stats64, std::uint16_t stats32) {
+  Attrs st;
+  Stats out;
+  if (a.has[stats64] && !read_attrs(a.by_type[stats64], st)) {
+    get(st, 1, out.conns);
+    get(st, 2, out.inpkts);
+    get(st, 3, out.outpkts);
+    get(st, 4, out.inbytes);
+    get(st, 5, out.outbytes);
+    return out;
+  }
+  if (a.has[stats32] && !read_attrs(a.by_type[stats32], st)) {
+    std::uint32_t v = 0;
+    if (get(st, 1, v))
+      out.conns = v;
+    if (get(st, 2, v))
+      out.inpkts = v;
+    if (get(st, 3, v))
+      out.outpkts = v;
+    get(st, 4, out.inbytes);
+    get(st, 5, out.outbytes);
+    return out;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<Stats> parse_service_stats(std::span<const std::uint8_t> message) {
+  Attrs a;
+  if (nested(message, attr_service, a))
+    return std::nullopt;
+  return stats_of(a, svc_stats64, svc_stats);
+}
+
+std::optional<Stats> parse_destination_stats(std::span<const std::uint8_t> message) {
+  Attrs a;
+  if (nested(message, attr_dest, a))
+    return std::nullopt;
+  return stats_of(a, dest_stats64, dest_stats);
+}
+
 std::variant<Timeouts, ParseError> parse_timeouts(std::span<const std::uint8_t> message) {
   Attrs a;
   if (auto why = top_level(message, a))

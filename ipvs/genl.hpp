@@ -142,6 +142,18 @@ struct ParseError {
 };
 std::variant<Service, ParseError> parse_service(std::span<const std::uint8_t> message);
 std::variant<Destination, ParseError> parse_destination(std::span<const std::uint8_t> message);
+/// A service's or destination's traffic counters (IPVS_*_ATTR_STATS64, else STATS).
+struct Stats {
+  std::uint64_t conns = 0;
+  std::uint64_t inpkts = 0;
+  std::uint64_t outpkts = 0;
+  std::uint64_t inbytes = 0;
+  std::uint64_t outbytes = 0;
+  bool operator==(const Stats&) const = default;
+};
+std::optional<Stats> parse_service_stats(std::span<const std::uint8_t> message);
+std::optional<Stats> parse_destination_stats(std::span<const std::uint8_t> message);
+
 /// The reply to get_config.
 std::variant<Timeouts, ParseError> parse_timeouts(std::span<const std::uint8_t> message);
 /// One daemon of a dump_daemons reply.

@@ -54,6 +54,7 @@ using DestinationKey = std::pair<core::IpAddress, std::uint16_t>;
 struct ServiceEntry {
   Service service;
   std::map<DestinationKey, Destination> destinations;
+  bool operator==(const ServiceEntry&) const = default;
 };
 
 using Table = std::map<ServiceKey, ServiceEntry>;

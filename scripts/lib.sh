@@ -10,7 +10,7 @@ VIGIL_PACKAGES=(
   python3 python3-pytest python3-aiosmtpd
   iproute2 iputils-ping procps util-linux psmisc
   keepalived tcpdump
-  nginx dnsmasq-base openssl
+  nginx dnsmasq-base openssl prometheus
   clang libclang-rt-14-dev clang-format
 )
 

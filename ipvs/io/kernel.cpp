@@ -92,15 +92,21 @@ asio::awaitable<std::optional<core::io::NetlinkError>> Kernel::open() {
   co_return std::nullopt;
 }
 
-asio::awaitable<std::variant<Table, core::io::NetlinkError>> Kernel::dump() {
+asio::awaitable<std::variant<Table, core::io::NetlinkError>> Kernel::dump(StatsTable* stats) {
   Table table;
   std::vector<std::string> problems;
+  if (stats)
+    stats->clear();
   auto err = co_await sock_.call(genl::dump_services(family_), [&](const nlmsghdr& nlh) {
     auto s = genl::parse_service(bytes_of(nlh));
-    if (const auto* svc = std::get_if<Service>(&s))
+    if (const auto* svc = std::get_if<Service>(&s)) {
       table[svc->key].service = *svc;
-    else
+      if (stats)
+        if (auto st = genl::parse_service_stats(bytes_of(nlh)))
+          (*stats)[svc->key].service = *st;
+    } else {
       problems.push_back(std::get<genl::ParseError>(s).what);
+    }
   });
   if (err)
     co_return *err;
@@ -108,9 +114,12 @@ asio::awaitable<std::variant<Table, core::io::NetlinkError>> Kernel::dump() {
     auto derr =
         co_await sock_.call(genl::dump_destinations(family_, key), [&](const nlmsghdr& nlh) {
           auto d = genl::parse_destination(bytes_of(nlh));
-          if (const auto* dest = std::get_if<Destination>(&d))
+          if (const auto* dest = std::get_if<Destination>(&d)) {
             entry.destinations[{dest->address, dest->port}] = *dest;
-          else
+            if (stats)
+              if (auto st = genl::parse_destination_stats(bytes_of(nlh)))
+                (*stats)[key].destinations[{dest->address, dest->port}] = *st;
+          } else
             problems.push_back(std::get<genl::ParseError>(d).what);
         });
     if (derr)

@@ -3,6 +3,7 @@
 // "IPVS" family, dump services and destinations, apply a plan's operations (pipelined, each
 // answered). Every kernel error comes back with its reason and the operation it concerns.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -41,8 +42,17 @@ public:
   bool available() const { return family_ != 0; }
   std::uint16_t family_id() const { return family_; }
 
-  /// The kernel's whole table (services with their destinations).
-  boost::asio::awaitable<std::variant<Table, core::io::NetlinkError>> dump();
+  /// Traffic counters as a dump found them, per service and per destination.
+  struct ServiceStats {
+    genl::Stats service;
+    std::map<DestinationKey, genl::Stats> destinations;
+  };
+  using StatsTable = std::map<ServiceKey, ServiceStats>;
+
+  /// The kernel's whole table (services with their destinations); with `stats`, their
+  /// counters too.
+  boost::asio::awaitable<std::variant<Table, core::io::NetlinkError>>
+  dump(StatsTable* stats = nullptr);
 
   /// Sends every operation at once, in order, and waits for every answer; returns the refused
   /// ones (an empty list: all applied).

@@ -8,7 +8,8 @@
 #   3. a failing real server leaves the table and comes back when it answers again;
 #   4. a reload changes only the difference (counted netlink operations);
 #   5. SIGKILL and restart: the new process adopts the table (no operation at all);
-#   6. SIGTERM: vigil's services go, the foreign one stays.
+#   6. SIGTERM: vigil's services go, the foreign one stays;
+#   7. lvs_sync_daemon: backup daemon while its instance is not MASTER, master daemon once it is.
 # Prints "ok N - ..." / "not ok N - ..." lines and exits non-zero on any failure.
 set -u
 ns=ipvsscen
@@ -165,6 +166,48 @@ pid=
 [ $rc = 0 ] && ok "vigild exits 0 on SIGTERM" || bad "vigild exits 0 on SIGTERM (rc $rc)"
 [ "$(table)" = "$foreign" ] && ok "after stop only the foreign service is left" ||
   { bad "after stop only the foreign service is left"; table; }
+
+# 7. lvs_sync_daemon follows its VRRP instance: backup daemon while the instance is not
+#    MASTER (FAULT here, through a track_file), master daemon once it is, none after stop
+ip -n $ns link add vs0 type dummy
+ip -n $ns link set vs0 multicast on up
+ip -n $ns addr add 10.9.0.1/24 dev vs0
+echo 1 > /tmp/fault
+cat > /tmp/sync.conf <<EOF
+global_defs {
+    router_id scenario
+    lvs_sync_daemon vs0 VI_1
+}
+vrrp_track_file tf {
+    file /tmp/fault
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface vs0
+    virtual_router_id 9
+    priority 100
+    advert_int 1
+    track_file {
+        tf weight 0
+    }
+    virtual_ipaddress {
+        10.9.0.100/24
+    }
+}
+EOF
+daemons() { ip netns exec $ns ipvsadm -Ln --daemon; }
+has_daemon() { daemons | grep -q "$1 sync daemon (mcast=vs0, syncid=9"; }
+ip netns exec $ns ./vigild --config /tmp/sync.conf --log-level debug > $log 2>&1 &
+pid=$!
+wait_for 20 "a FAULT instance: the backup sync daemon runs" has_daemon backup
+has_daemon master && bad "and no master sync daemon" || ok "and no master sync daemon"
+echo 0 > /tmp/fault
+wait_for 20 "the instance becomes MASTER: the master sync daemon runs" has_daemon master
+has_daemon backup && bad "and the backup one is stopped" || ok "and the backup one is stopped"
+kill -TERM $pid
+wait $pid
+pid=
+[ -z "$(daemons)" ] && ok "after stop no sync daemon is left" || bad "after stop no sync daemon is left"
 
 if [ $failed -ne 0 ]; then
   echo "---- vigild log (last run)"

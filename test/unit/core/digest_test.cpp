@@ -82,3 +82,11 @@ TEST_CASE("MD5 over pieces equals MD5 of the whole") {
   // finish() restarts the stream.
   CHECK(core::to_hex(h.finish()) == "d41d8cd98f00b204e9800998ecf8427e");
 }
+
+TEST_CASE("sha256 of 'abc' (FIPS 180-4 example)") {
+  std::string abc = "abc";
+  auto d =
+      vigil::core::sha256(std::span(reinterpret_cast<const std::uint8_t*>(abc.data()), abc.size()));
+  CHECK(vigil::core::to_hex(d) ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}

@@ -31,3 +31,23 @@ TEST_CASE("bad usage is reported") {
   CHECK_FALSE(parse_cli({"-t=x"}).options);
   CHECK_FALSE(parse_cli({"--config-test=x"}).options);
 }
+
+TEST_CASE("--status-listen takes an IP literal and a port; --log-format text or json") {
+  auto r = parse_cli({"--status-listen", "127.0.0.1:9165", "--log-format", "json"});
+  REQUIRE(r.options);
+  REQUIRE(r.options->status_listen);
+  CHECK(r.options->status_listen->address == "127.0.0.1");
+  CHECK(r.options->status_listen->port == 9165);
+  CHECK(r.options->log_json);
+  auto v6 = parse_cli({"--status-listen=[::1]:80"});
+  REQUIRE(v6.options);
+  CHECK(v6.options->status_listen->address == "::1");
+  CHECK(!parse_cli({"--status-listen", "::1:80"}).options); // brackets needed
+  CHECK(!parse_cli({"--status-listen", "localhost:80"}).options);
+  CHECK(!parse_cli({"--status-listen", "10.0.0.1:0"}).options);
+  CHECK(!parse_cli({"--status-listen", "10.0.0.1:65536"}).options);
+  CHECK(!parse_cli({"--status-listen", "10.0.0.1"}).options);
+  CHECK(parse_cli({"--status-listen", "10.0.0.1"}).error.find("ADDR:PORT") != std::string::npos);
+  CHECK(!parse_cli({"--log-format", "xml"}).options);
+  CHECK(!parse_cli({}).options->log_json);
+}

@@ -1,0 +1,86 @@
+#!/bin/bash
+# bench/ipvs/vm.sh: how fast vigild programs a large IPVS table, against keepalived 2.2.7 in
+# the same run, inside the IPVS VM (../shared/ipvs-vm: Debian's kernel with IPVS under QEMU).
+#
+#   bench/ipvs/vm.sh [N_VIRTUAL_SERVERS (2300)] [REAL_SERVERS_PER_VS (16)] [VIGILD (build/daemon/vigild)]
+#
+# One config: N virtual servers with M NAT real servers each (2300 x 16 = 36,800, the size of
+# keepalived #2318), no checkers (every real server is up from the start). For each daemon:
+# the time from its start until the kernel holds the whole table (polling /proc/net/ip_vs);
+# for vigild also the time to repair the table after `ipvsadm -C` (keepalived never repairs
+# it). Under TCG everything runs 8-11x slower than on the host: the ratio is the point.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NVS=${1:-2300}
+NRS=${2:-16}
+VIGILD=${3:-$ROOT/build/daemon/vigild}
+VMDIR=${IPVS_VM_DIR:-$ROOT/../shared/ipvs-vm}
+[ -x "$VMDIR/run.sh" ] || { echo "no $VMDIR/run.sh (set IPVS_VM_DIR)" >&2; exit 2; }
+[ -x "$VIGILD" ] || { echo "no vigild at $VIGILD (build it: scripts/demo or meson)" >&2; exit 2; }
+KA=$(command -v keepalived || echo /usr/sbin/keepalived)
+"$VMDIR/build.sh" >/dev/null
+P=$(mktemp -d "${TMPDIR:-/var/tmp}/vigil-bench-ipvs.XXXXXX")
+trap 'rm -rf "$P"' EXIT
+mkdir -p "$P/bin"
+cp "$(readlink -f "$VIGILD")" "$P/bin/vigild"
+cp "$(readlink -f "$KA")" "$P/bin/keepalived"
+python3 - "$NVS" "$NRS" > "$P/bench.conf" <<'PY'
+import sys
+nvs, nrs = int(sys.argv[1]), int(sys.argv[2])
+print("global_defs {\n    router_id bench\n}")
+for v in range(nvs):
+    print(f"virtual_server 10.100.{v // 256}.{v % 256} 80 {{\n"
+          "    lb_algo wrr\n    lb_kind NAT\n    protocol TCP")
+    for r in range(nrs):
+        i = v * nrs + r
+        print(f"    real_server 10.{200 + i // 65536}.{i // 256 % 256}.{i % 256} 8080 {{\n"
+              "        weight 2\n    }")
+    print("}")
+PY
+WANT=$((NVS + NVS * NRS))
+cat > "$P/guest.sh" <<GUEST
+set -u
+cd "\$(dirname "\$0")"
+modprobe ip_vs && modprobe ip_vs_wrr
+# Each daemon in a network namespace of its own, so each starts from a fresh IPVS table: after a
+# flush the kernel keeps deleted real servers in a trash list for a while and every add walks
+# it, which would bill keepalived's leftovers to the second daemon.
+for n in ka vg; do ip netns add \$n && ip -n \$n link set lo up; done
+# (the namespaces also give each daemon a fresh table: see the note on the trash below)
+now() { cut -d' ' -f1 /proc/uptime; }
+entries() { echo \$((\$(ip netns exec \$1 cat /proc/net/ip_vs | wc -l) - 3)); }
+# until_full NAME NS T0: seconds from T0 until NS's table holds all $WANT entries
+until_full() {
+  for _ in \$(seq 1500); do
+    [ "\$(entries \$2)" -ge $WANT ] && break
+    sleep 0.2
+  done
+  t=\$(now)
+  awk -v n="\$1" -v a="\$3" -v b="\$t" -v e="\$(entries \$2)" \
+    'BEGIN { printf "RESULT %s full_table_s %.2f entries %d\n", n, b - a, e }'
+}
+t0=\$(now)
+ip netns exec ka ./bin/keepalived -n -l -D -C -f ./bench.conf -p /tmp/ka.pid -c /tmp/kc.pid >/tmp/ka.log 2>&1 &
+until_full keepalived ka \$t0
+kill -KILL \$(pidof keepalived) 2>/dev/null; sleep 1
+# /proc/net/ip_vs walks one hash table shared by every namespace and miscounts when another
+# namespace holds a large table: keepalived's goes with its namespace.
+ip netns del ka; sleep 3
+t0=\$(now)
+ip netns exec vg ./bin/vigild --config ./bench.conf --log-level info >/tmp/vigild.log 2>&1 &
+V=\$!
+until_full vigild vg \$t0
+sleep 5
+# The repair includes the kernel's own cost of re-adding next to the trash of the cleared table.
+ip netns exec vg ipvsadm -C
+t0=\$(now)
+until_full vigild_repair_after_clear vg \$t0
+kill \$V; wait \$V
+echo "RESULT vigild_exit \$? left \$(entries vg)"
+grep -E "ready|Initializing|behind|stop|pass|error|critical" /tmp/vigild.log | head -20; tail -3 /tmp/vigild.log
+GUEST
+export IPVS_VM_TIMEOUT=${IPVS_VM_TIMEOUT:-1500}
+out=$("$VMDIR/run.sh" "$P" "bash ./guest.sh" 2>&1 | tee /dev/stderr | grep '^RESULT' || true)
+echo "$out"
+awk '/RESULT keepalived /{k=$4} /RESULT vigild /{v=$4} END {
+  if (k > 0 && v > 0) printf "vigild / keepalived time to the full table: %.3f (goal <= 0.2)\n", v / k }' <<<"$out"
