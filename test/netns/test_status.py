@@ -349,3 +349,40 @@ def test_sd_notify_and_json_logs(lab: Lab, tmp_path: Path) -> None:
     entering = [o for o in objs if "Entering MASTER STATE" in o["message"]]
     assert entering and entering[0]["instance"] == "VI_1" and entering[0]["state"] == "MASTER"
     assert entering[0]["logger"] == "vrrp" and entering[0]["reason"]
+
+
+@pytest.mark.lab(hosts=1, ipv4="10.99.0.0/24")
+def test_runs_as_non_root_with_only_net_admin_and_net_raw(lab: Lab) -> None:
+    """examples/systemd/vigild-nonroot.service: a plain user with CAP_NET_ADMIN and CAP_NET_RAW
+    only (as ambient capabilities) runs VRRP with its VIP, and stops cleanly."""
+    import tempfile
+
+    from harness import vigild_path
+
+    h1 = lab.hosts["h1"]
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is part of the test dependencies"
+    d = Path(tempfile.mkdtemp(prefix="vigil-nonroot-"))
+    try:
+        d.chmod(0o755)
+        conf = d / "vigild.conf"
+        conf.write_text(instance(200).replace("    track_script {\n        chk_ok\n    }\n", ""))
+        conf.chmod(0o644)
+        p = h1.start([setpriv, "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+                      "--inh-caps", "-all,+net_admin,+net_raw",
+                      "--ambient-caps", "-all,+net_admin,+net_raw",
+                      "--bounding-set", "-all,+net_admin,+net_raw",
+                      vigild_path(), "--config", str(conf), "--log-level", "debug"],
+                     name="vigild-nonroot")
+        p.wait_log(r"vigild ready")
+        p.wait_log(r"Entering MASTER STATE")
+        wait_for(lambda: h1.has_address(VIP), timeout=30, what="the VIP on h1")
+        status = Path(f"/proc/{p.pid}/status").read_text()
+        uid = re.search(r"^Uid:\s+(\d+)", status, re.M).group(1)
+        cap_eff = int(re.search(r"^CapEff:\s+([0-9a-f]+)", status, re.M).group(1), 16)
+        assert uid != "0"
+        assert cap_eff == (1 << 12) | (1 << 13), hex(cap_eff)  # CAP_NET_ADMIN, CAP_NET_RAW
+        assert p.stop() == 0
+        assert not h1.has_address(VIP)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
