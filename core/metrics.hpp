@@ -24,6 +24,7 @@ public:
   Metrics& sample(std::initializer_list<Label> labels, std::uint64_t value);
   Metrics& sample(double value) { return sample({}, value); }
 
+  void reserve(std::size_t bytes) { out_.reserve(bytes); }
   const std::string& text() const { return out_; }
   std::string take() { return std::move(out_); }
   /// Samples dropped because their family was declared twice (0 in a correct program).

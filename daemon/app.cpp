@@ -14,6 +14,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -78,7 +79,7 @@ public:
       try {
         status_ = std::make_unique<StatusServer>(
             ctx_, *logs_.daemon, options_.status_listen->address, options_.status_listen->port,
-            StatusPages{[this] { return metrics_text(); }, [this] { return status_json(); },
+            StatusPages{[this] { return metrics_page(); }, [this] { return status_json(); },
                         [this] { return health(); }});
       } catch (const std::system_error& e) {
         logs_.daemon->critical("--status-listen: {}: {}", e.what(), e.code().message());
@@ -201,9 +202,12 @@ private:
     return {true, "ok"};
   }
 
-  std::string metrics_text() const {
+  /// GET /metrics: vigild's own families, then each subsystem's parts, one part per turn of
+  /// the event loop.
+  asio::awaitable<std::string> metrics_page() {
     using T = core::Metrics::Type;
     core::Metrics m;
+    m.reserve(last_metrics_bytes_ + last_metrics_bytes_ / 8);
     m.family("keepalived_up", T::gauge, "Status").sample(1.0);
     m.family("vigil_build_info", T::gauge, "vigild's version")
         .sample({{"version", VIGIL_VERSION}}, 1.0);
@@ -221,12 +225,18 @@ private:
             running_
                 ? std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()
                 : 0.0);
+    std::vector<Subsystem::MetricPart> parts;
     for (const auto& s : subsystems_)
-      s->metrics(m);
+      s->metrics(parts);
+    for (const auto& part : parts) {
+      co_await asio::post(ctx_, asio::use_awaitable);
+      part(m);
+    }
     if (m.rejected())
       logs_.daemon->error("metrics: {} sample(s) of a repeated family dropped (a vigild bug)",
                           m.rejected());
-    return m.take();
+    last_metrics_bytes_ = m.text().size();
+    co_return m.take();
   }
 
   std::string status_json() const {
@@ -354,6 +364,7 @@ private:
   SdNotify notify_{*logs_.daemon};
   std::unique_ptr<StatusServer> status_;
   std::string config_hash_;
+  std::size_t last_metrics_bytes_ = 0;
   std::string last_reload_error_;
   bool running_ = false;
   bool stopping_ = false;

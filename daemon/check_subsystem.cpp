@@ -115,9 +115,13 @@ struct FileSub {
 };
 
 struct ServiceRun {
-  explicit ServiceRun(const VirtualServer& vs) : svc(vs), name(core::config::describe_vs(vs)) {}
+  explicit ServiceRun(const VirtualServer& vs) : svc(vs), name(core::config::describe_vs(vs)) {
+    for (const auto& rs : vs.real_servers)
+      rs_names.push_back(core::config::describe_rs(vs, rs));
+  }
   check::Service svc;
   std::string name;
+  std::vector<std::string> rs_names;     ///< describe_rs of each real server (metrics labels)
   std::vector<check::Destination> table; ///< the desired table as last computed
   /// Per real server and checker: the group that probes it (nullptr for FILE_CHECK).
   std::vector<std::vector<GroupPtr>> groups;
@@ -201,61 +205,86 @@ public:
     return j.take();
   }
 
-  void metrics(core::Metrics& m) const override {
+  void metrics(std::vector<MetricPart>& parts) const override {
+    // Each family in slices of virtual servers, one slice per part: with 40,000 real servers
+    // no part writes more than a few thousand lines. (A family's slices follow each other, so
+    // the family stays contiguous on the page.)
     using T = core::Metrics::Type;
-    m.family("vigil_virtual_server_quorum_up", T::gauge,
-             "1 while the virtual server has quorum (live weight at or above quorum)");
-    for (const auto& s : services_)
-      m.sample({{"vs", s->name}}, s->svc.quorum_up() ? 1.0 : 0.0);
-    m.family("vigil_virtual_server_live_weight", T::gauge,
-             "Sum of the weights of the live real servers");
-    for (const auto& s : services_)
-      m.sample({{"vs", s->name}}, double(s->svc.live_weight()));
-    auto per_rs = [&](const char* name, T type, const char* help, auto get) {
-      m.family(name, type, help);
-      for (const auto& s : services_) {
-        const VirtualServer& vs = s->svc.config();
-        for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
-          std::string rs = core::config::describe_rs(vs, vs.real_servers[r]);
-          m.sample({{"vs", s->name}, {"rs", rs}}, get(*s, r));
-        }
-      }
-    };
-    per_rs("vigil_real_server_up", T::gauge, "1 while every checker of the real server succeeds",
-           [](const ServiceRun& s, std::size_t r) { return s.svc.rs_up(r) ? 1.0 : 0.0; });
-    per_rs("vigil_real_server_weight", T::gauge, "The real server's current weight",
-           [](const ServiceRun& s, std::size_t r) { return double(s.svc.rs_weight(r)); });
-    // Per checker: its counters, the last check's latency and whether it failed (with why).
-    auto per_checker = [&](auto each) {
-      for (const auto& s : services_) {
-        const VirtualServer& vs = s->svc.config();
-        for (std::size_t r = 0; r < vs.real_servers.size(); ++r)
-          for (std::size_t c = 0; c < vs.real_servers[r].checkers.size(); ++c)
-            if (const auto& g = s->groups[r][c])
-              each(*s, core::config::describe_rs(vs, vs.real_servers[r]),
-                   kind_name(vs.real_servers[r].checkers[c].kind), *g);
-      }
-    };
-    m.family("vigil_checks_total", T::counter, "Checks done per checker, and failed ones");
-    per_checker([&](const ServiceRun& s, const std::string& rs, std::string_view kind,
-                    const Group& g) {
-      m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}, {"result", "any"}}, g.checks);
-      m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}, {"result", "failed"}}, g.failures);
-    });
-    m.family("vigil_check_latency_seconds", T::gauge, "Duration of the checker's last check");
-    per_checker(
-        [&](const ServiceRun& s, const std::string& rs, std::string_view kind, const Group& g) {
-          if (g.last)
-            m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}},
-                     std::chrono::duration<double>(g.last->latency).count());
+    static constexpr std::size_t slice = 25;
+    auto family = [&](const char* name, T type, const char* help, auto per_service) {
+      const std::size_t n = std::max<std::size_t>(1, (services_.size() + slice - 1) / slice);
+      for (std::size_t k = 0; k < n; ++k)
+        parts.push_back([this, name, type, help, per_service, k](core::Metrics& m) {
+          if (k == 0)
+            m.family(name, type, help);
+          for (std::size_t i = k * slice; i < services_.size() && i < (k + 1) * slice; ++i)
+            per_service(m, *services_[i]);
         });
-    m.family("vigil_check_failing", T::gauge,
-             "1 when the checker's last check failed, labelled with the reason");
-    per_checker([&](const ServiceRun& s, const std::string& rs, std::string_view kind,
-                    const Group& g) {
-      if (g.last && !g.last->ok)
-        m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}, {"reason", g.last->reason}}, 1.0);
-    });
+    };
+    family("vigil_virtual_server_quorum_up", T::gauge,
+           "1 while the virtual server has quorum (live weight at or above quorum)",
+           [](core::Metrics& m, const ServiceRun& s) {
+             m.sample({{"vs", s.name}}, s.svc.quorum_up() ? 1.0 : 0.0);
+           });
+    family("vigil_virtual_server_live_weight", T::gauge,
+           "Sum of the weights of the live real servers",
+           [](core::Metrics& m, const ServiceRun& s) {
+             m.sample({{"vs", s.name}}, double(s.svc.live_weight()));
+           });
+    family("vigil_real_server_up", T::gauge, "1 while every checker of the real server succeeds",
+           [](core::Metrics& m, const ServiceRun& s) {
+             for (std::size_t r = 0; r < s.rs_names.size(); ++r)
+               m.sample({{"vs", s.name}, {"rs", s.rs_names[r]}}, s.svc.rs_up(r) ? 1.0 : 0.0);
+           });
+    family("vigil_real_server_weight", T::gauge, "The real server's current weight",
+           [](core::Metrics& m, const ServiceRun& s) {
+             for (std::size_t r = 0; r < s.rs_names.size(); ++r)
+               m.sample({{"vs", s.name}, {"rs", s.rs_names[r]}}, double(s.svc.rs_weight(r)));
+           });
+    // Per checker: its counters, the last check's latency and whether it failed (with why).
+    auto each_checker = [](const ServiceRun& s, auto each) {
+      static const std::vector<std::string> kinds = [] {
+        std::vector<std::string> k;
+        for (int i = 0; i <= int(CheckerKind::file_check); ++i)
+          k.push_back(kind_name(CheckerKind(i)));
+        return k;
+      }();
+      const VirtualServer& vs = s.svc.config();
+      for (std::size_t r = 0; r < vs.real_servers.size(); ++r)
+        for (std::size_t c = 0; c < vs.real_servers[r].checkers.size(); ++c)
+          if (const auto& g = s.groups[r][c])
+            each(s.rs_names[r], kinds[std::size_t(vs.real_servers[r].checkers[c].kind)], *g);
+    };
+    family("vigil_checks_total", T::counter, "Checks done per checker",
+           [each_checker](core::Metrics& m, const ServiceRun& s) {
+             each_checker(s, [&](const std::string& rs, const std::string& kind, const Group& g) {
+               m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}}, g.checks);
+             });
+           });
+    family("vigil_checks_failed_total", T::counter, "Failed checks per checker",
+           [each_checker](core::Metrics& m, const ServiceRun& s) {
+             each_checker(s, [&](const std::string& rs, const std::string& kind, const Group& g) {
+               m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}}, g.failures);
+             });
+           });
+    family("vigil_check_latency_seconds", T::gauge, "Duration of the checker's last check",
+           [each_checker](core::Metrics& m, const ServiceRun& s) {
+             each_checker(s, [&](const std::string& rs, const std::string& kind, const Group& g) {
+               if (g.last)
+                 m.sample({{"vs", s.name}, {"rs", rs}, {"checker", kind}},
+                          std::chrono::duration<double>(g.last->latency).count());
+             });
+           });
+    family("vigil_check_failing", T::gauge,
+           "1 when the checker's last check failed, labelled with the reason",
+           [each_checker](core::Metrics& m, const ServiceRun& s) {
+             each_checker(s, [&](const std::string& rs, const std::string& kind, const Group& g) {
+               if (g.last && !g.last->ok)
+                 m.sample(
+                     {{"vs", s.name}, {"rs", rs}, {"checker", kind}, {"reason", g.last->reason}},
+                     1.0);
+             });
+           });
   }
 
 private:

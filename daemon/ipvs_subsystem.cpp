@@ -171,7 +171,16 @@ public:
     return j.take();
   }
 
-  void metrics(core::Metrics& m) const override {
+  void metrics(std::vector<MetricPart>& parts) const override {
+    parts.push_back([this](core::Metrics& m) { own_metrics(m); });
+    for (std::size_t f = 0; f < 5; ++f) {
+      parts.push_back([this, f](core::Metrics& m) { lvs_metrics(m, f, false); });
+      parts.push_back([this, f](core::Metrics& m) { lvs_metrics(m, f, true); });
+    }
+  }
+
+private:
+  void own_metrics(core::Metrics& m) const {
     using T = core::Metrics::Type;
     m.family("vigil_ipvs_available", T::gauge, "1 when the kernel's IPVS answers")
         .sample(ready_ ? 1.0 : 0.0);
@@ -183,6 +192,12 @@ public:
         .sample({{"kind", "applied"}}, operations_)
         .sample({{"kind", "refused"}}, refused_)
         .sample({{"kind", "repairs"}}, repairs_);
+  }
+
+  /// gen2brain/keepalived_exporter's LVS family number `f`, of the services or of their real
+  /// servers.
+  void lvs_metrics(core::Metrics& m, std::size_t field, bool real_servers) const {
+    using T = core::Metrics::Type;
     // gen2brain/keepalived_exporter's LVS families, from the counters of the last table read
     // (at most one repair period old): addr "VIP:port" (fwmark services: "FWM:mark"), proto
     // the IP protocol number.
@@ -208,27 +223,28 @@ public:
         {"out_bytes", "Outgoing bytes", &ipvs::genl::Stats::outbytes},
         {"conn", "Connections scheduled", &ipvs::genl::Stats::conns},
     };
-    for (const auto& f : fields) {
+    const auto& f = fields[field];
+    if (!real_servers) {
       m.family(std::string("keepalived_lvs_vip_") + f.suffix, T::counter,
                std::string(f.help) + " of a virtual service");
       for (const auto& [key, st] : stats_)
         if (owned_.count(key))
           m.sample({{"addr", svc_addr(key)}, {"proto", std::to_string(key.protocol)}},
                    st.service.*f.member);
+      return;
     }
-    for (const auto& f : fields) {
-      m.family(std::string("keepalived_lvs_rs_") + f.suffix, T::counter,
-               std::string(f.help) + " of a real server");
-      for (const auto& [key, st] : stats_)
-        if (owned_.count(key))
-          for (const auto& [dk, ds] : st.destinations)
-            m.sample({{"vip", svc_addr(key)},
-                      {"addr", dest_addr(dk)},
-                      {"proto", std::to_string(key.protocol)}},
-                     ds.*f.member);
-    }
+    m.family(std::string("keepalived_lvs_rs_") + f.suffix, T::counter,
+             std::string(f.help) + " of a real server");
+    for (const auto& [key, st] : stats_)
+      if (owned_.count(key))
+        for (const auto& [dk, ds] : st.destinations)
+          m.sample({{"vip", svc_addr(key)},
+                    {"addr", dest_addr(dk)},
+                    {"proto", std::to_string(key.protocol)}},
+                   ds.*f.member);
   }
 
+public:
   // TableSink
   void tables(const core::config::ConfigPtr& config,
               const std::vector<std::vector<check::Destination>>& per_vs) override {

@@ -70,7 +70,8 @@ struct StatusServer::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  http::response<http::string_body> answer(const http::request<http::empty_body>& req) {
+  http::response<http::string_body> answer(const http::request<http::empty_body>& req,
+                                           std::string metrics_page) {
     http::response<http::string_body> res;
     res.version(11);
     res.keep_alive(req.keep_alive());
@@ -92,7 +93,7 @@ struct StatusServer::Impl : std::enable_shared_from_this<Impl> {
            "method not allowed: GET or HEAD\n");
       res.set(http::field::allow, "GET, HEAD");
     } else if (target == "/metrics") {
-      page(http::status::ok, "text/plain; version=0.0.4", pages.metrics());
+      page(http::status::ok, "text/plain; version=0.0.4", std::move(metrics_page));
     } else if (target == "/status") {
       page(http::status::ok, "application/json", pages.status() + "\n");
     } else {
@@ -150,7 +151,15 @@ struct StatusServer::Impl : std::enable_shared_from_this<Impl> {
         break;
       }
       ++requests;
-      auto res = answer(parser.get());
+      const auto& req = parser.get();
+      std::string metrics_page;
+      if (std::string_view(req.target()).substr(0, 8) == "/metrics" &&
+          (req.target().size() == 8 || req.target()[8] == '?') &&
+          (req.method() == http::verb::get || req.method() == http::verb::head))
+        metrics_page = co_await pages.metrics();
+      if (stopped)
+        break;
+      auto res = answer(req, std::move(metrics_page));
       bool keep = res.keep_alive();
       stream.expires_after(std::chrono::seconds(limits.request_seconds));
       auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));

@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
+
 namespace boost::asio {
 class io_context;
 }
@@ -20,7 +22,8 @@ class logger;
 namespace vigil::daemon {
 
 struct StatusPages {
-  std::function<std::string()> metrics;
+  /// Rendered in parts across turns of the event loop (a huge page must not hold the timers).
+  std::function<boost::asio::awaitable<std::string>()> metrics;
   std::function<std::string()> status;
   /// healthy, and the line /healthz answers ("ok", "stopping", ...)
   std::function<std::pair<bool, std::string>()> health;

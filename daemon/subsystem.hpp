@@ -1,7 +1,9 @@
 #pragma once
 // What the daemon runs: one Subsystem per domain (VRRP, checkers, IPVS), each driving its pure
 // core from coroutines on the single io_context. Included only by daemon translation units.
+#include <functional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
@@ -23,8 +25,11 @@ public:
   virtual boost::asio::awaitable<void> stop() = 0;
   /// The subsystem's state as a JSON value (for SIGUSR1 and the status endpoint).
   virtual std::string state_json() const = 0;
-  /// The subsystem's metric families for GET /metrics (each family written whole, once).
-  virtual void metrics(core::Metrics& m) const = 0;
+  /// The subsystem's metric families for GET /metrics, as parts the caller renders one per
+  /// turn of the event loop (a scrape of a huge configuration must not hold the VRRP timers);
+  /// each part writes whole families, each family once.
+  using MetricPart = std::function<void(core::Metrics&)>;
+  virtual void metrics(std::vector<MetricPart>& parts) const = 0;
 };
 
 } // namespace vigil::daemon

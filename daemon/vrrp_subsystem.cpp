@@ -202,7 +202,13 @@ public:
     return j.take();
   }
 
-  void metrics(core::Metrics& m) const override {
+  void metrics(std::vector<MetricPart>& parts) const override {
+    parts.push_back([this](core::Metrics& m) { exporter_metrics(m); });
+    parts.push_back([this](core::Metrics& m) { vigil_metrics(m); });
+  }
+
+private:
+  void exporter_metrics(core::Metrics& m) const {
     using T = core::Metrics::Type;
     // mehdy/keepalived-exporter's families first (its Grafana dashboard works unchanged):
     // one keepalived_vrrp_state series per VIP, INIT 0 / BACKUP 1 / MASTER 2 / FAULT 3.
@@ -293,8 +299,10 @@ public:
                       .count());
             });
     trackers_.metrics(m);
+  }
 
-    // vigil's own.
+  void vigil_metrics(core::Metrics& m) const {
+    using T = core::Metrics::Type;
     auto inst = [](const Runner& r) { return r.name(); };
     m.family("vigil_vrrp_drops_total", T::counter,
              "Adverts an instance dropped, by reason (RFC 9568 7.1 receive checks)");
