@@ -230,10 +230,19 @@ Bytes encode(const Op& op, std::uint16_t family_id) {
   return m;
 }
 
-Bytes dump_services(std::uint16_t family_id) {
-  Bytes m = header(family_id, cmd_get_service, nlm_f_request | nlm_f_dump);
+namespace {
+
+/// A request with no attributes.
+Bytes bare(std::uint16_t family_id, std::uint8_t cmd, std::uint16_t flags) {
+  Bytes m = header(family_id, cmd, flags);
   finish(m);
   return m;
+}
+
+} // namespace
+
+Bytes dump_services(std::uint16_t family_id) {
+  return bare(family_id, cmd_get_service, nlm_f_request | nlm_f_dump);
 }
 
 Bytes dump_destinations(std::uint16_t family_id, const ServiceKey& service) {
@@ -248,15 +257,11 @@ Bytes dump_destinations(std::uint16_t family_id, const ServiceKey& service) {
 }
 
 Bytes flush(std::uint16_t family_id) {
-  Bytes m = header(family_id, cmd_flush, nlm_f_request | nlm_f_ack);
-  finish(m);
-  return m;
+  return bare(family_id, cmd_flush, nlm_f_request | nlm_f_ack);
 }
 
 Bytes get_config(std::uint16_t family_id) {
-  Bytes m = header(family_id, cmd_get_config, nlm_f_request);
-  finish(m);
-  return m;
+  return bare(family_id, cmd_get_config, nlm_f_request);
 }
 
 Bytes set_config(std::uint16_t family_id, const Timeouts& t) {
@@ -309,9 +314,7 @@ Bytes del_daemon(std::uint16_t family_id, std::uint32_t state) {
 }
 
 Bytes dump_daemons(std::uint16_t family_id) {
-  Bytes m = header(family_id, cmd_get_daemon, nlm_f_request | nlm_f_dump);
-  finish(m);
-  return m;
+  return bare(family_id, cmd_get_daemon, nlm_f_request | nlm_f_dump);
 }
 
 namespace {
