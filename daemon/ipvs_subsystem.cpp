@@ -27,8 +27,12 @@ using namespace std::chrono_literals;
 
 /// After a refused operation or an unreadable table, the next attempt.
 constexpr auto retry_after = 1s;
-/// Without IPVS, how often vigild asks again whether the kernel has it now.
+/// Without IPVS, how often vigild asks again whether the kernel has it now: often in the first
+/// minute (a module loaded just after start), then once a minute (each ask makes the kernel try
+/// to load the module, which runs modprobe on the host).
 constexpr auto availability_retry = 5s;
+constexpr auto availability_retry_later = 60s;
+constexpr auto availability_fast_for = 60s;
 /// The table is re-read and repaired at least this often (someone else's `ipvsadm -D` or
 /// `-e` of a service of ours is undone within it); longer when a pass is slow, so that a huge
 /// table costs at most a tenth of the loop.
@@ -67,7 +71,8 @@ std::string describe(const ipvs::genl::SyncDaemon& d) {
 
 class Ipvs final : public IpvsSubsystem {
 public:
-  Ipvs(asio::io_context& ctx, const Logs& logs) : ctx_(ctx), log_(*logs.ipvs), wake_(ctx) {}
+  Ipvs(asio::io_context& ctx, const Logs& logs)
+      : ctx_(ctx), log_(*logs.ipvs), wake_(ctx), ask_again_(ctx) {}
 
   std::string_view name() const override { return "ipvs"; }
 
@@ -101,6 +106,7 @@ public:
   asio::awaitable<void> stop() override {
     stopping_ = true;
     wake_.cancel();
+    ask_again_.cancel();
     if (!kernel_ || !ready_)
       co_return;
     // Wait for a reconcile in progress, then remove what is ours. Foreign services stay, unless
@@ -288,17 +294,24 @@ private:
   asio::awaitable<void> run() {
     // Without IPVS (module missing, no capability in a container) vigild says so once and asks
     // again now and then: a later `modprobe ip_vs` is picked up without a restart.
+    const auto first_ask = std::chrono::steady_clock::now();
     for (;;) {
       auto err = co_await kernel_->open();
       if (!err)
         break;
       if (unavailable_.empty())
         log_.warn("IPVS is not available in this kernel ({}): real servers are health-checked "
-                  "and notified, no virtual server is programmed; asking again every {} s",
-                  err->message, std::chrono::seconds(availability_retry).count());
+                  "and notified, no virtual server is programmed; asking again every {} s, "
+                  "after a minute every {} s",
+                  err->message, std::chrono::seconds(availability_retry).count(),
+                  std::chrono::seconds(availability_retry_later).count());
       unavailable_ = err->message;
-      wake_.expires_after(availability_retry);
-      co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+      const bool early = std::chrono::steady_clock::now() - first_ask < availability_fast_for;
+      // (its own timer: verdicts poke wake_, and must not make vigild ask on every change)
+      ask_again_.expires_after(early
+                                   ? std::chrono::steady_clock::duration(availability_retry)
+                                   : std::chrono::steady_clock::duration(availability_retry_later));
+      co_await ask_again_.async_wait(asio::as_tuple(asio::use_awaitable));
       if (stopping_)
         co_return;
     }
@@ -539,6 +552,7 @@ private:
   asio::io_context& ctx_;
   spdlog::logger& log_;
   asio::steady_timer wake_;
+  asio::steady_timer ask_again_; ///< without IPVS: the next time to ask the kernel
   core::config::ConfigPtr config_;
   core::config::ConfigPtr tables_config_;
   std::vector<std::vector<check::Destination>> tables_;
