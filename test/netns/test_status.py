@@ -283,12 +283,14 @@ for s in socks:
     print(f"worst advert gap: {worst * 1000:.3f} ms overall (after {at:.6f}), "
           f"{max(held) * 1000:.3f} ms while the 500 connections were held")
     assert len(held) > 20
-    # A release build keeps 100.1 ms here; the sanitizer build on two shared cores shows up to
-    # ~150 ms while the connections are held (not explained yet: a suspect is the
-    # once-a-second script's clone, whose file table is 500 entries larger), never near the
-    # Master_Down_Interval (0.361 s): the backup never takes over.
-    assert max(held) < 0.200, f"an advert came {max(held) * 1000:.1f} ms after the previous one"
-    assert worst < 0.300, f"an advert came {worst * 1000:.1f} ms after the previous one"
+    # A release build keeps 100.1 ms here. The sanitizer build (-O0, ASan) on two shared cores
+    # needs up to ~250 ms of loop time to take in 500 connects (each one's accept, parse and
+    # eviction is a chain of handlers queued behind one another), so its bound is looser; in
+    # both the backup must never take over (Master_Down_Interval 0.361 s).
+    sanitized = "libasan" in Path(f"/proc/{a.pid}/maps").read_text()
+    bound = 0.330 if sanitized else 0.150
+    assert max(held) < bound, f"an advert came {max(held) * 1000:.1f} ms after the previous one"
+    assert worst < bound, f"an advert came {worst * 1000:.1f} ms after the previous one"
     assert not backup.grep(r"Entering MASTER STATE")
     # every connection is gone again (idle ones time out within 10 s)
     wait_for(lambda: fd_count(a.pid) <= fds_before, timeout=30,
