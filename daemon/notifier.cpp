@@ -5,6 +5,8 @@
 #include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -61,6 +63,11 @@ Notifier::Notifier(asio::io_context& ctx, spdlog::logger& log, ProcessRunner& ru
 
 Notifier::~Notifier() = default;
 
+struct Notifier::FifoReader {
+  asio::cancellation_signal cancel;
+  bool stopping = false;
+};
+
 void Notifier::configure(const core::config::Config& config) {
   globals_ = config.global_defs;
   // FIFOs: notify_fifo gets every line, vrrp_notify_fifo the VRRP ones, lvs_notify_fifo the
@@ -83,6 +90,13 @@ void Notifier::configure(const core::config::Config& config) {
   want(globals_.vrrp_notify_fifo, true, false);
   want(globals_.lvs_notify_fifo, false, true);
   if (wanted != fifo_configs_) {
+    // The FIFOs changed: their reader scripts are restarted with them (an unchanged set keeps
+    // its readers running, so a reload never has two readers on one FIFO).
+    for (auto& f : fifos_)
+      if (f.reader) {
+        f.reader->stopping = true;
+        f.reader->cancel.emit(asio::cancellation_type::terminal);
+      }
     fifos_.clear();
     for (std::size_t i = 0; i < wanted.size(); ++i) {
       const auto& f = wanted[i];
@@ -101,10 +115,19 @@ void Notifier::configure(const core::config::Config& config) {
         argv.push_back(f.path);
         auto as = run_as_(*f.script);
         std::string text = f.script->text;
-        asio::co_spawn(ctx_, runner_.run(argv, as, std::chrono::nanoseconds(0)),
-                       [this, text](std::exception_ptr, ProcessResult r) {
-                         log_.warn("notify FIFO reader `{}` ended: {}", text, describe(r));
-                       });
+        auto reader = std::make_shared<FifoReader>();
+        fifos_.back().reader = reader;
+        asio::co_spawn(
+            ctx_, runner_.run(argv, as, std::chrono::nanoseconds(0)),
+            asio::bind_cancellation_slot(
+                reader->cancel.slot(), [this, text, reader](std::exception_ptr, ProcessResult r) {
+                  if (reader->stopping)
+                    log_.info("notify FIFO reader `{}` stopped: its FIFO "
+                              "configuration changed",
+                              text);
+                  else
+                    log_.warn("notify FIFO reader `{}` ended: {}", text, describe(r));
+                }));
       }
     }
     fifo_configs_ = wanted;

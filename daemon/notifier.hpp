@@ -93,8 +93,10 @@ private:
   ProcessRunner& runner_;
   std::function<std::optional<RunAs>(const core::config::Command&)> run_as_;
   core::config::GlobalDefs globals_;
+  struct FifoReader; ///< a running reader script and the means to stop it
   struct Fifo {
     std::unique_ptr<NotifyFifo> fifo;
+    std::shared_ptr<FifoReader> reader;
     bool vrrp = false; ///< gets the VRRP lines
     bool lvs = false;  ///< gets the checker lines
   };

@@ -9,6 +9,10 @@
 #include <net/if.h>
 #include <map>
 #include <set>
+#include <utility>
+
+#include <boost/describe/members.hpp>
+#include <boost/mp11/algorithm.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -94,23 +98,52 @@ public:
   }
 
   void reload(const core::config::ConfigPtr& next) override {
-    // Instances whose configuration is unchanged keep running untouched; others are replaced.
-    // (Changing a running master in place, without a flap, is the hot-reload issue's work.)
+    // Instances match by name, else by VRID + family + interface. An unchanged one is not
+    // touched; a changed one is reconfigured in place (a master stays master, its adverts keep
+    // their cadence, VIPs that stay never leave the interface) unless what changed is its
+    // identity or transport, which is a clean stop and start of that instance alone.
     std::vector<VrrpInstance> added;
     std::vector<std::shared_ptr<Runner>> kept;
+    std::vector<std::pair<std::shared_ptr<Runner>, VrrpInstance>> changed;
+    std::vector<bool> taken(runners_.size(), false);
+    auto match = [&](const VrrpInstance& c) -> std::optional<std::size_t> {
+      for (std::size_t k = 0; k < runners_.size(); ++k)
+        if (!taken[k] && runners_[k]->name() == c.name)
+          return k;
+      for (std::size_t k = 0; k < runners_.size(); ++k) {
+        const auto& o = runners_[k]->cfg;
+        if (!taken[k] && o.virtual_router_id == c.virtual_router_id && o.family == c.family &&
+            o.interface == c.interface)
+          return k;
+      }
+      return std::nullopt;
+    };
     for (const auto& c : next->vrrp_instances) {
-      auto it = std::find_if(runners_.begin(), runners_.end(),
-                             [&](const auto& r) { return r && r->cfg == c; });
-      if (it != runners_.end()) {
-        kept.push_back(std::move(*it));
-      } else {
+      auto k = match(c);
+      if (!k) {
         added.push_back(c);
+        continue;
+      }
+      taken[*k] = true;
+      auto& r = runners_[*k];
+      if (r->cfg == c) {
+        kept.push_back(std::move(r));
+      } else if (auto why = restart_reason(r->cfg, c)) {
+        log_.info("({}) {} changed, which cannot change in place: restarting the instance", c.name,
+                  *why);
+        r->removed = true;
+        stop_runner(*r);
+        r.reset(); // its timer loop holds it until it has seen `stopped`
+        added.push_back(c);
+      } else {
+        changed.emplace_back(r, c);
+        kept.push_back(std::move(r));
       }
     }
     for (auto& r : runners_) {
       if (!r)
         continue;
-      log_.info("({}) removed or changed by the reload; stopping it", r->name());
+      log_.info("({}) removed by the reload; stopping it", r->name());
       r->removed = true;
       stop_runner(*r);
     }
@@ -133,7 +166,10 @@ public:
     set_statics(gone, false);
     set_statics(*next, true);
     config_ = next;
+    collect_vips();
     trackers_.configure(*next);
+    for (auto& [r, c] : changed)
+      reconfigure(*r, std::move(c));
     start_instances(added);
     reevaluate_all();
   }
@@ -367,7 +403,8 @@ private:
       apply_routes_rules("static", c.static_routes, c.static_rules, true);
   }
 
-  void start_instances(const std::vector<VrrpInstance>& configs) {
+  /// Every VIP of the configuration: never taken for an interface's primary address.
+  void collect_vips() {
     all_vips_.clear();
     for (const auto& c : config_->vrrp_instances) {
       for (const auto& v : c.virtual_ipaddress)
@@ -375,6 +412,126 @@ private:
       for (const auto& v : c.virtual_ipaddress_excluded)
         all_vips_.insert(v.address.address);
     }
+  }
+
+  /// What makes a changed instance a different one: its identity on the wire, its socket, or
+  /// address ownership. nullopt when the change can be made in place.
+  static std::optional<std::string> restart_reason(const VrrpInstance& a, const VrrpInstance& b) {
+    using core::config::AuthType;
+    if (a.interface != b.interface)
+      return "interface";
+    if (a.virtual_router_id != b.virtual_router_id)
+      return "virtual_router_id";
+    if (a.family != b.family)
+      return "the address family";
+    if (a.version != b.version)
+      return "version";
+    if (a.use_vmac != b.use_vmac)
+      return "use_vmac";
+    if (a.auth_type != b.auth_type && (a.auth_type == AuthType::ah || b.auth_type == AuthType::ah))
+      return "auth_type AH";
+    if (a.unicast_peer.empty() != b.unicast_peer.empty())
+      return "unicast or multicast";
+    if (a.mcast_dst_ip != b.mcast_dst_ip)
+      return "mcast_dst_ip";
+    if ((a.priority == 255) != (b.priority == 255))
+      return "address ownership (priority 255)";
+    return std::nullopt;
+  }
+
+  /// The names of the keywords that differ between two instance configurations, for the log.
+  static std::string changed_keywords(const VrrpInstance& a, const VrrpInstance& b) {
+    std::string out;
+    boost::mp11::mp_for_each<
+        boost::describe::describe_members<VrrpInstance, boost::describe::mod_public>>(
+        [&](auto member) {
+          if (!(a.*member.pointer == b.*member.pointer))
+            out += (out.empty() ? "" : ", ") + std::string(member.name);
+        });
+    return out;
+  }
+
+  /// Reload in place: the new settings go to the state machine (state, timers and counters
+  /// stay); on a node that holds the VIPs, only the difference is applied: new addresses,
+  /// routes and rules are added (and announced), gone ones removed, changed attributes replaced
+  /// (RTM_NEWADDR with NLM_F_REPLACE), so an address that stays never leaves the interface.
+  void reconfigure(Runner& r, VrrpInstance c) {
+    auto now = Clock::now();
+    log_.info("({}) reconfigured in place: {}", c.name, changed_keywords(r.cfg, c));
+    if (r.cfg.name != c.name)
+      log_.info("({}) was {} before the reload", c.name, r.cfg.name);
+    VrrpInstance old = std::exchange(r.cfg, std::move(c));
+    std::set<core::IpAddress> announce;
+    if (r.vips_present) {
+      auto before = resolved_vips(r, old);
+      auto after = resolved_vips(r, r.cfg);
+      auto has = [](const auto& list, const auto& item) {
+        return std::find(list.begin(), list.end(), item) != list.end();
+      };
+      auto same_place = [](const auto& x, const auto& y) {
+        return x.first.address == y.first.address && x.second == y.second;
+      };
+      std::vector<core::config::RouteSpec> routes_gone, routes_new;
+      std::vector<core::config::RuleSpec> rules_gone, rules_new;
+      for (const auto& x : old.virtual_routes)
+        if (!has(r.cfg.virtual_routes, x))
+          routes_gone.push_back(x);
+      for (const auto& x : r.cfg.virtual_routes)
+        if (!has(old.virtual_routes, x))
+          routes_new.push_back(x);
+      for (const auto& x : old.virtual_rules)
+        if (!has(r.cfg.virtual_rules, x))
+          rules_gone.push_back(x);
+      for (const auto& x : r.cfg.virtual_rules)
+        if (!has(old.virtual_rules, x))
+          rules_new.push_back(x);
+      apply_routes_rules(r.name(), routes_gone, rules_gone, false);
+      for (const auto& x : before)
+        if (std::none_of(after.begin(), after.end(),
+                         [&](const auto& y) { return same_place(x, y); }))
+          if (x.second > 0)
+            vip_request(r, false, x.first, x.second);
+      for (const auto& y : after) {
+        if (has(before, y))
+          continue;
+        if (y.second == 0) {
+          log_.error("({}) cannot add {}: interface {} does not exist", r.name(),
+                     y.first.address.to_string(),
+                     y.first.dev.value_or(r.cfg.interface.value_or("?")));
+          continue;
+        }
+        vip_request(r, true, y.first, y.second); // NLM_F_REPLACE: changed attributes in place
+        if (std::none_of(before.begin(), before.end(),
+                         [&](const auto& x) { return same_place(x, y); }))
+          announce.insert(y.first.address.address);
+      }
+      apply_routes_rules(r.name(), routes_new, rules_new, true);
+    }
+    execute(r, r.fsm.reconfigure(vrrp::Settings::from_config(r.cfg), now));
+    // keepalived: GARP / unsolicited NA only for the addresses a reload added.
+    if (!announce.empty())
+      send_garp(r, r.cfg.garp.garp_master_repeat, &announce);
+    if (const auto* link = r.ifindex ? ifs_.find(r.ifindex) : nullptr) {
+      bool down = !link->up() && !r.cfg.dont_track_primary;
+      bool vmac_missing = r.cfg.use_vmac && r.vmac_ifindex == 0;
+      execute(r, r.fsm.set_fault(vrrp::FaultKind::link_down, down || vmac_missing, now));
+    }
+    update_source(r);
+    rearm(r);
+  }
+
+  /// The instance's addresses (VIPs and excluded VIPs) with the interface each goes on.
+  std::vector<std::pair<core::config::AddressSpec, int>> resolved_vips(Runner& r,
+                                                                       const VrrpInstance& cfg) {
+    std::vector<std::pair<core::config::AddressSpec, int>> out;
+    for_each_vip(r, cfg, [&](const core::config::AddressSpec& spec, int ifindex) {
+      out.emplace_back(spec, ifindex);
+    });
+    return out;
+  }
+
+  void start_instances(const std::vector<VrrpInstance>& configs) {
+    collect_vips();
     auto now = Clock::now();
     std::vector<Runner*> started;
     for (const auto& c : configs) {
@@ -805,7 +962,9 @@ private:
       // The first of each kind at info (or always with `debug`), the rest at debug.
       bool loud = r.drops_logged[k]++ == 0 || r.cfg.debug > 0;
       auto lvl = loud ? spdlog::level::info : spdlog::level::debug;
-      log_.log(lvl, "({}) dropped an advert from {}: {}{}", r.name(), p.src.to_string(),
+      bool accepted = vrrp::Drop(k) == vrrp::Drop::address_mismatch && r.cfg.version == 3;
+      log_.log(lvl, "({}) {} advert from {}: {}{}", r.name(),
+               accepted ? "accepted (RFC 9568 7.1) an" : "dropped an", p.src.to_string(),
                vrrp::to_string(vrrp::Drop(k)),
                r.drops_logged[k] == 1 ? " (further drops of this kind are logged at debug)" : "");
     }
@@ -952,10 +1111,11 @@ private:
     }
   }
 
-  template <class F> void for_each_vip(Runner& r, F f) {
+  template <class F> void for_each_vip(Runner& r, F f) { for_each_vip(r, r.cfg, f); }
+  template <class F> void for_each_vip(Runner& r, const VrrpInstance& cfg, F f) {
     auto visit = [&](const std::vector<core::config::AddressSpec>& list) {
       for (const auto& spec : list) {
-        bool on_vmac = r.cfg.use_vmac && spec.address.address.family() == r.cfg.family;
+        bool on_vmac = cfg.use_vmac && spec.address.address.family() == cfg.family;
         int ifindex = on_vmac ? r.vmac_ifindex : r.ifindex;
         if (spec.dev) {
           const auto* l = ifs_.find(*spec.dev);
@@ -964,8 +1124,8 @@ private:
         f(spec, ifindex);
       }
     };
-    visit(r.cfg.virtual_ipaddress);
-    visit(r.cfg.virtual_ipaddress_excluded);
+    visit(cfg.virtual_ipaddress);
+    visit(cfg.virtual_ipaddress_excluded);
   }
 
   /// VIPs, then virtual routes, then virtual rules when adding; the reverse when removing
@@ -1054,7 +1214,8 @@ private:
         });
   }
 
-  void send_garp(Runner& r, std::uint32_t rounds) {
+  /// `only`: announce just these addresses (those a reload added); null: all of them.
+  void send_garp(Runner& r, std::uint32_t rounds, const std::set<core::IpAddress>* only = nullptr) {
     if (rounds == 0)
       return;
     std::map<int, std::vector<std::vector<std::uint8_t>>> frames;
@@ -1064,6 +1225,8 @@ private:
       if (!link || !link->has_mac)
         return;
       const auto& a = spec.address.address;
+      if (only && !only->count(a))
+        return;
       if (a.is_v4()) {
         frames[ifindex].push_back(vrrp::garp_frame(link->mac, a));
       } else {

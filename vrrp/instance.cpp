@@ -275,10 +275,13 @@ Effects Instance::receive(const Received& r, TimePoint now) {
   Effects fx;
   ++counters_.adverts_rx;
   Drop d = validate(r);
-  if (d != Drop::none) {
+  if (d != Drop::none)
     ++counters_.drops[std::size_t(d)];
+  // RFC 9568 7.1: a v3 address list that differs from ours is logged, not dropped. Otherwise a
+  // reload that changes the VIPs on one node before the other would make a backup take over
+  // from a live master (and a master ignore a better one).
+  if (d != Drop::none && !(d == Drop::address_mismatch && s_.version == 3))
     return fx;
-  }
   const Advert& a = r.advert;
   PeerInfo& peer = peers_[r.src];
   ++peer.adverts;
@@ -441,6 +444,30 @@ Effects Instance::sync_to(State target, TimePoint now) {
     become_master(fx, now, Reason::sync_group);
   else if (target == State::backup)
     become_backup(fx, now, Reason::sync_group);
+  return fx;
+}
+
+Effects Instance::reconfigure(Settings next, TimePoint now) {
+  Effects fx;
+  bool advertised_changes = next.vips != s_.vips || next.advert_int != s_.advert_int ||
+                            next.auth != s_.auth || next.auth_data != s_.auth_data ||
+                            next.checksum != s_.checksum || next.peers != s_.peers;
+  Duration old_interval = s_.advert_int;
+  s_ = std::move(next);
+  // Not learned from a master yet (or v2, where it is never learned): ours is the new one.
+  if (master_adver_interval_ == old_interval)
+    master_adver_interval_ = s_.advert_int;
+  if (state_ != State::master)
+    return fx; // a backup's down timer, a fault's conditions: untouched
+  if (advertised_changes) {
+    send_advert(fx, now, priority_); // RFC 9568 6.4.3 cadence restarts from here
+  } else if (adver_timer_ && *adver_timer_ > now + s_.advert_int) {
+    adver_timer_ = now + s_.advert_int;
+  }
+  if (s_.garp_master_refresh.count() == 0)
+    garp_refresh_.reset();
+  else if (!garp_refresh_ || *garp_refresh_ > now + s_.garp_master_refresh)
+    garp_refresh_ = now + s_.garp_master_refresh;
   return fx;
 }
 

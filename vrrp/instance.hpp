@@ -146,6 +146,14 @@ public:
   void set_primary_address(std::optional<core::IpAddress> a) { primary_ = a; }
   /// Changes the effective priority (trackers); an owner (255) never changes.
   Effects set_priority(std::uint8_t effective, TimePoint now);
+  /// Reload in place: takes the new settings and keeps the state, timers, counters and peers.
+  /// A master stays master: when what it advertises changes (addresses, interval, auth,
+  /// checksum form, peers) it advertises at once, otherwise its next advert comes no later
+  /// than one new interval from now; its GARP refresh follows the new setting. A backup keeps
+  /// its master-down timer as it is. The effective priority is the driver's to set afterwards
+  /// (set_priority). Identity (name, VRID, family, version) and ownership (priority 255) must
+  /// not change: the driver restarts the instance for those.
+  Effects reconfigure(Settings next, TimePoint now);
   /// vrrp_sync_group: follow another member into MASTER or BACKUP (FAULT goes through
   /// set_fault(FaultKind::sync_group)). Does nothing from INIT or FAULT, or when already there.
   Effects sync_to(State target, TimePoint now);

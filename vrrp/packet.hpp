@@ -51,7 +51,7 @@ enum class Drop : std::uint8_t {
   interval_mismatch, ///< v2 interval differs from ours (RFC 3768 7.1)
   zero_interval,     ///< v3 Max Adver Int of 0 (RFC 9568 erratum 8301)
   zero_count,        ///< v3 address count of 0 (RFC 9568 erratum 8299)
-  address_mismatch,  ///< advertised addresses differ from ours
+  address_mismatch,  ///< advertised addresses differ from ours (v3: counted, still accepted)
   family_mismatch,
   not_a_peer,       ///< unicast source not in unicast_peer (check_unicast_src)
   own_packet,       ///< our own advert looped back

@@ -458,3 +458,102 @@ TEST_CASE("v3 errata drops: zero interval, zero address count, wrong family") {
   CHECK(i.counters().adverts_rx == 3);
   CHECK(!i.master_address());
 }
+
+// --- reload in place ----------------------------------------------------------------------
+
+namespace {
+Instance master_at(vrrp::Settings s, core::TimePoint& now) {
+  Instance i = started(std::move(s));
+  now = t0 + i.master_down_interval();
+  i.tick(now);
+  REQUIRE(i.state() == State::master);
+  return i;
+}
+} // namespace
+
+TEST_CASE("reconfigure: a master whose addresses change stays master and advertises at once") {
+  core::TimePoint now;
+  auto s = v3(150);
+  Instance i = master_at(s, now);
+  auto sent = i.counters().adverts_tx;
+  auto later = now + 30ms;
+  auto next = s;
+  next.vips.push_back(ip("10.0.0.101"));
+  auto fx = i.reconfigure(next, later);
+  CHECK(i.state() == State::master);
+  CHECK(count<vrrp::SendAdvert>(fx) == 1);
+  CHECK(count<vrrp::Transition>(fx) == 0);
+  CHECK(count<vrrp::DelVips>(fx) == 0);
+  CHECK(i.counters().adverts_tx == sent + 1);
+  CHECK(i.next_deadline() == later + 100ms);
+  CHECK(i.settings().vips.size() == 2);
+}
+
+TEST_CASE("reconfigure: a shorter advert_int brings the master's next advert forward only") {
+  core::TimePoint now;
+  auto s = v3(150, 1s);
+  Instance i = master_at(s, now);
+  auto next = s;
+  next.advert_int = 200ms;
+  next.vips = s.vips;
+  // The interval is advertised, so the master advertises at once with the new one.
+  auto fx = i.reconfigure(next, now + 100ms);
+  CHECK(count<vrrp::SendAdvert>(fx) == 1);
+  CHECK(i.next_deadline() == now + 300ms);
+  // A change that is not advertised (preempt) leaves the cadence alone.
+  auto again = next;
+  again.preempt = false;
+  fx = i.reconfigure(again, now + 150ms);
+  CHECK(fx.empty());
+  CHECK(i.next_deadline() == now + 300ms);
+}
+
+TEST_CASE("reconfigure: a backup keeps its master-down timer and stays backup") {
+  auto s = v3(100);
+  Instance i = started(s);
+  auto a = advert(s, 150);
+  i.receive(a, t0 + 50ms);
+  auto deadline = i.next_deadline();
+  REQUIRE(deadline == t0 + 50ms + i.master_down_interval());
+  auto next = s;
+  next.priority = 120;
+  next.vips.push_back(ip("10.0.0.101"));
+  auto fx = i.reconfigure(next, t0 + 60ms);
+  CHECK(fx.empty());
+  CHECK(i.state() == State::backup);
+  CHECK(i.next_deadline() == deadline);
+  // The effective priority is the driver's call: a backup does not advertise it.
+  fx = i.set_priority(120, t0 + 60ms);
+  CHECK(fx.empty());
+  CHECK(i.priority() == 120);
+}
+
+TEST_CASE("reconfigure: the GARP refresh follows the new setting") {
+  core::TimePoint now;
+  auto s = v3(150);
+  Instance i = master_at(s, now);
+  auto next = s;
+  next.garp_master_refresh = 10s;
+  i.reconfigure(next, now);
+  now += 10s;
+  auto fx = i.tick(now);
+  CHECK(count<vrrp::SendGarp>(fx) >= 1);
+  next.garp_master_refresh = 0s;
+  i.reconfigure(next, now);
+  now += 20s;
+  fx = i.tick(now);
+  // Adverts only (the tick caught up), no refresh burst.
+  CHECK(count<vrrp::SendGarp>(fx) == 0);
+}
+
+TEST_CASE("v3: an address list that differs is counted but accepted (RFC 9568 7.1)") {
+  auto s = v3(100);
+  Instance i = started(s);
+  auto r = advert(s, 200);
+  r.advert.addresses = {ip("10.0.0.100"), ip("10.0.0.101")};
+  i.receive(r, t0 + 50ms);
+  CHECK(i.counters().drops[std::size_t(vrrp::Drop::address_mismatch)] == 1);
+  // The master was heard: the backup's down timer restarted from this advert.
+  CHECK(i.next_deadline() == t0 + 50ms + i.master_down_interval());
+  CHECK(i.master_address() == ip("10.0.0.2"));
+}
