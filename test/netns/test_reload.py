@@ -1,0 +1,220 @@
+"""Hot reload with a real keepalived peer: a reload changes only what changed, and never flaps.
+
+vigild and Debian's keepalived run one VRRPv3 instance at advert_int 0.1 on a LAN, with a client
+pinging the VIP every 20 ms. vigild is reloaded 100 times with an unchanged file, then once per
+kind of change an operator makes (priority, VIPs added and removed, advert_int, tracking,
+notify and GARP settings). Throughout: keepalived never changes state, the VIP never leaves the
+master (`ip monitor` on it), the master's adverts never pause for more than 1.5 intervals, and
+the client loses no ping. Once with vigild as the master, once as the backup.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+from harness import executable, wait_for
+
+LAN4 = "10.99.0.0/24"
+VIP = "10.99.0.100"
+INTERVAL = 0.1
+
+
+def conf(priority: int, vips=("10.99.0.100/24",), advert: str = "0.1", body: str = "",
+         top: str = "", vrid: int = 51) -> str:
+    lines = [top, "vrrp_instance VI_1 {", "    interface eth0", "    version 3",
+             f"    virtual_router_id {vrid}", f"    priority {priority}", f"    advert_int {advert}",
+             body, "    virtual_ipaddress {"]
+    lines += [f"        {v}" for v in vips]
+    lines += ["    }", "}", ""]
+    return "\n".join(lines)
+
+
+def changes(lab, priority: int) -> list[tuple[str, str]]:
+    """(what, config) for each kind of in-place change, one reload each, in order."""
+    track = lab.workdir / "track.state"
+    track.write_text("0\n")
+    notify = executable(lab.workdir / "notify.sh", "#!/bin/sh\necho \"$@\" >> %s\n"
+                        % (lab.workdir / "notify.log"))
+    p2 = priority - 10
+    two = ("10.99.0.100/24", "10.99.0.101/24")
+    tf = f"vrrp_track_file TF {{\n    file {track}\n    weight 5\n}}\n"
+    return [
+        ("priority", conf(p2)),
+        ("a VIP added", conf(p2, two)),
+        ("a VIP removed", conf(p2)),
+        ("advert_int", conf(p2, advert="0.09")),
+        ("advert_int back", conf(p2)),
+        ("track_file", conf(p2, top=tf, body="    track_file {\n        TF\n    }")),
+        ("notify scripts", conf(p2, top=tf, body="    track_file {\n        TF\n    }\n"
+                                f"    notify_master {notify}\n    notify_backup {notify}")),
+        ("GARP settings", conf(p2, top=tf, body="    track_file {\n        TF\n    }\n"
+                               f"    notify_master {notify}\n    notify_backup {notify}\n"
+                               "    garp_master_repeat 2\n    garp_master_refresh 5")),
+    ]
+
+
+class Watch:
+    """The client's ping, the master's address events and its adverts as the backup sees them."""
+
+    def __init__(self, lab, master, backup, client) -> None:
+        self.master_ip = master.ipv4()
+        self.mon = master.start(["ip", "-ts", "monitor", "address"], name="ipmon")
+        self.cap = backup.start(["tcpdump", "-i", "eth0", "-n", "-tt", "-l",
+                                 f"ip proto 112 and src {self.master_ip}"], name="advcap")
+        self.cap.wait_log(r"listening on")
+        self.ping = client.start(["ping", "-n", "-i", "0.02", "-W", "1", VIP], name="ping")
+        self.ping.wait_log(r"bytes from", timeout=30)
+
+    def finish(self) -> tuple[int, int, float]:
+        """Stops watching; returns (pings sent, pings answered, the worst advert gap in s)."""
+        time.sleep(0.5)
+        self.ping.stop(signal.SIGINT)
+        self.cap.stop(signal.SIGINT)
+        self.mon.stop()
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", self.ping.log_text())
+        assert m, self.ping.tail()
+        stamps = [float(x.group(1)) for x in
+                  (re.match(r"^(\d+\.\d+) IP ", line) for line in self.cap.log_lines()) if x]
+        assert len(stamps) > 50, self.cap.tail()
+        gap = max(b - a for a, b in zip(stamps, stamps[1:]))
+        return int(m.group(1)), int(m.group(2)), gap
+
+    def vip_deleted(self) -> list[str]:
+        return [line for line in self.mon.log_lines() if "Deleted" in line and VIP + "/" in line]
+
+
+def write(path, text: str) -> None:
+    """Replaces the file at once (as config management does): a reload never reads half of it."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def reload(proc, text: str, conf_path, what: str) -> None:
+    write(conf_path, text)
+    mark = proc.log_mark()
+    proc.signal(signal.SIGHUP)
+    proc.wait_log(r"configuration reloaded|reload failed", after=mark, timeout=30)
+    assert not proc.grep(r"reload failed", after=mark), proc.tail()
+    assert not proc.grep(r"\(VI_1\) (Entering|Stopped|.*restarting)", after=mark), (what,
+                                                                                   proc.tail())
+    # let a few adverts go out with the new settings before the next change
+    time.sleep(0.4)
+
+
+@pytest.mark.lab(hosts=3, ipv4=LAN4)
+@pytest.mark.parametrize("role", ["master", "backup"])
+def test_reloads_never_flap(lab, role: str) -> None:
+    h1, h2, h3 = lab.hosts["h1"], lab.hosts["h2"], lab.hosts["h3"]
+    mine = 200 if role == "master" else 100
+    theirs = 100 if role == "master" else 200
+    text = conf(mine)
+    vd = h1.start_vigild(text, name="vigild")
+    conf_path = next(lab.workdir.glob("h1-vigild.conf"))
+    ka = h2.start_keepalived(conf(theirs), name="keepalived", wait_ready=True)
+    master_host, backup_host = (h1, h2) if role == "master" else (h2, h1)
+    master_proc = vd if role == "master" else ka
+    master_proc.wait_log(r"Entering MASTER STATE", timeout=30)
+    wait_for(lambda: master_host.has_address(VIP), timeout=30, what="the VIP on the master")
+    (vd if role == "backup" else ka).wait_log(r"Entering BACKUP STATE", timeout=30)
+    ka_mark, vd_mark = ka.log_mark(), vd.log_mark()
+    watch = Watch(lab, master_host, backup_host, h3)
+
+    # 100 reloads of an unchanged file, 50 ms apart (some coalesce: at most one in flight)
+    for _ in range(100):
+        vd.signal(signal.SIGHUP)
+        time.sleep(0.05)
+    vd.wait_log(r"configuration reloaded", after=vd_mark, timeout=30)
+    time.sleep(0.5)
+    ka_conf = next(lab.workdir.glob("h2-keepalived.conf"))
+    for what, text in changes(lab, mine):
+        if "VIP" in what:
+            # An operator changes the VIP list on both nodes. keepalived drops adverts whose
+            # address list differs from its own (vigild logs and accepts them, RFC 9568 7.1),
+            # so its reload follows vigild's at once, well within its Master_Down_Interval.
+            vips = re.findall(r"^ {8}(10\.99\.0\.\d+/24)$", text, re.M)
+            write(ka_conf, conf(theirs, tuple(vips)))
+            write(conf_path, text)
+            vd.signal(signal.SIGHUP)
+            ka.signal(signal.SIGHUP)
+        reload(vd, text, conf_path, what)
+        if what == "a VIP added" and role == "master":
+            wait_for(lambda: h1.has_address("10.99.0.101"), timeout=10, what="the added VIP")
+        if what == "a VIP removed" and role == "master":
+            wait_for(lambda: not h1.has_address("10.99.0.101"), timeout=10,
+                     what="the removed VIP gone")
+    sent, answered, gap = watch.finish()
+    print(f"{role}: {sent} pings, {sent - answered} lost; worst advert gap {gap * 1000:.1f} ms")
+    assert not ka.grep(r"Entering (MASTER|BACKUP|FAULT) STATE", after=ka_mark), ka.tail()
+    assert not vd.grep(r"Entering|Stopped", after=vd_mark), vd.tail()
+    assert vd.grep(r"\(VI_1\) reconfigured in place: priority", after=vd_mark)
+    assert not watch.vip_deleted(), watch.vip_deleted()
+    assert master_host.has_address(VIP) and not backup_host.has_address(VIP)
+    assert sent - answered == 0, f"{sent - answered} of {sent} pings lost"
+    assert gap < 1.5 * INTERVAL, f"the master paused its adverts for {gap * 1000:.1f} ms"
+    assert vd.running and ka.running
+
+
+@pytest.mark.lab(hosts=1, ipv4=LAN4)
+def test_identity_change_restarts_that_instance_only(lab) -> None:
+    """A new VRID cannot change in place: that instance stops and starts; its neighbour stays."""
+    h1 = lab.hosts["h1"]
+    two = conf(200) + conf(200, vips=("10.99.0.102/24",), vrid=52).replace("VI_1", "VI_2")
+    vd = h1.start_vigild(two, name="vigild")
+    vd.wait_log(r"\(VI_1\) Entering MASTER STATE", timeout=30)
+    vd.wait_log(r"\(VI_2\) Entering MASTER STATE", timeout=30)
+    conf_path = next(lab.workdir.glob("h1-vigild.conf"))
+    mark = vd.log_mark()
+    conf_path.write_text(conf(200) + conf(200, vips=("10.99.0.102/24",), vrid=53)
+                         .replace("VI_1", "VI_2"))
+    vd.signal(signal.SIGHUP)
+    vd.wait_log(r"\(VI_2\) virtual_router_id changed, which cannot change in place: restarting",
+                after=mark, timeout=30)
+    vd.wait_log(r"\(VI_2\) Entering MASTER STATE", after=mark, timeout=30)
+    assert not vd.grep(r"\(VI_1\)", after=mark), vd.tail()
+    assert h1.has_address(VIP) and h1.has_address("10.99.0.102")
+
+
+@pytest.mark.lab(hosts=1, ipv4=LAN4)
+def test_fifo_reader_follows_the_config(lab) -> None:
+    """A reload that changes notify_fifo stops the old reader script and starts the new one;
+    a reload that leaves it alone keeps the same reader."""
+    h1 = lab.hosts["h1"]
+    reader = executable(lab.workdir / "reader.sh",
+                        "#!/bin/sh\necho $$ >> %s\nexec cat \"$1\" > /dev/null\n"
+                        % (lab.workdir / "readers"))
+
+    def with_fifo(name: str) -> str:
+        return (f"global_defs {{\n    notify_fifo {lab.workdir / name}\n"
+                f"    notify_fifo_script {reader}\n}}\n"
+                + conf(200))
+    vd = h1.start_vigild(with_fifo("one.fifo"), name="vigild")
+    vd.wait_log(r"Entering MASTER STATE", timeout=30)
+    pids = lab.workdir / "readers"
+    wait_for(lambda: pids.exists() and len(pids.read_text().split()) == 1, timeout=30,
+             what="the first reader")
+    first = int(pids.read_text().split()[0])
+    conf_path = next(lab.workdir.glob("h1-vigild.conf"))
+    # unchanged FIFO: the reader stays
+    mark = vd.log_mark()
+    conf_path.write_text(with_fifo("one.fifo").replace("priority 200", "priority 190"))
+    vd.signal(signal.SIGHUP)
+    vd.wait_log(r"configuration reloaded", after=mark, timeout=30)
+    time.sleep(0.5)
+    assert len(pids.read_text().split()) == 1
+    assert (h1.run("kill", "-0", str(first), check=False).returncode == 0)
+    # another FIFO: the old reader goes, a new one reads the new FIFO
+    mark = vd.log_mark()
+    conf_path.write_text(with_fifo("two.fifo"))
+    vd.signal(signal.SIGHUP)
+    vd.wait_log(r"notify FIFO reader .* stopped: its FIFO configuration changed", after=mark,
+                timeout=30)
+    wait_for(lambda: len(pids.read_text().split()) == 2, timeout=30, what="the second reader")
+    wait_for(lambda: h1.run("kill", "-0", str(first), check=False).returncode != 0, timeout=30,
+             what="the first reader to exit")
+    assert (lab.workdir / "two.fifo").exists()
