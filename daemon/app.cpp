@@ -110,7 +110,8 @@ public:
         ctx_, *logs_.daemon, *runner_, [this](const core::config::Command& c) {
           return script_identity(config_->global_defs, c, *logs_.daemon);
         });
-    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_));
+    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_,
+                                              options_.state_dir + "/vigild.state"));
     // IPVS last: it stops after the checkers (omega's changes reach it) and removes its table.
     auto ipvs = make_ipvs_subsystem(ctx_, logs_);
     auto& sink = *ipvs;

@@ -90,6 +90,13 @@ CliResult parse_cli(const std::vector<std::string>& args) {
                               "brackets: [::1]:9165), not '" +
                                   v + "'"};
       o.status_listen = *l;
+    } else if (a == "--state-dir") {
+      std::string v;
+      if (!value(v))
+        return missing();
+      if (v.empty())
+        return {std::nullopt, "--state-dir wants a directory"};
+      o.state_dir = v;
     } else if (a == "--log-format") {
       std::string v;
       if (!value(v))
@@ -132,6 +139,8 @@ std::string usage() {
          "                       serve /metrics (Prometheus), /status (JSON) and /healthz\n"
          "                       over HTTP on ADDR:PORT (IPv6: [::1]:9165)\n"
          "      --log-format F   text (default) or json (one object per line)\n"
+         "      --state-dir DIR  where the VRRP state file lives (default /run/vigil): a\n"
+         "                       vigild restarted after a crash adopts the masters it held\n"
          "  -n, -l, -D           accepted for keepalived compatibility; no effect\n"
          "  -v, --version        print the version and exit\n"
          "  -h, --help           print this help and exit\n"

@@ -23,6 +23,8 @@ struct Options {
   };
   std::optional<Listen> status_listen;
   bool log_json = false; ///< --log-format json
+  /// --state-dir: where the VRRP state file lives (restart without failover)
+  std::string state_dir = "/run/vigil";
 };
 
 /// "10.0.0.1:9165", "[::1]:9165": the address (validated as an IP literal) and port.

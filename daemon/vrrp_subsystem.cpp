@@ -25,6 +25,9 @@
 #include "core/io/interfaces.hpp"
 #include "daemon/identity.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/state_file.hpp"
+#include "core/digest.hpp"
+#include <boost/asio/post.hpp>
 #include "core/io/process.hpp"
 #include "daemon/trackers.hpp"
 #include "core/json.hpp"
@@ -66,6 +69,7 @@ struct Runner {
   bool removed = false; ///< dropped by a reload: notified as DELETED or FAULT, not STOP
   std::vector<std::string> track_faults; ///< the trackers' current fault reasons
   Clock::time_point last_transition = Clock::now();
+  std::string config_hash; ///< identifies this configuration in the state file
   std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> drops_logged{};
   const std::string& name() const { return cfg.name; }
 };
@@ -73,14 +77,14 @@ struct Runner {
 class VrrpSubsystem final : public Subsystem {
 public:
   VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs,
-                ProcessRunner& runner, Notifier& notifier)
+                ProcessRunner& runner, Notifier& notifier, const std::string& state_path)
       : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner),
         announcer_(ctx, *logs.vrrp), files_(ctx),
         trackers_(ctx, *logs.vrrp, ifs, files_, runner,
                   [this](const core::config::Command& c) {
                     return script_identity(config_->global_defs, c, log_);
                   }),
-        notifier_(notifier) {
+        notifier_(notifier), state_(state_path, *logs.vrrp) {
     trackers_.on_change = [this] { reevaluate_all(); };
   }
 
@@ -93,7 +97,10 @@ public:
         [this](const core::io::Address& a, bool removed) { address_changed(a, removed); });
     set_statics(*config, true);
     trackers_.configure(*config);
+    previous_ = state_.previous(); // a crashed predecessor's masters may be adopted
     start_instances(config->vrrp_instances);
+    previous_.reset();
+    save_state();
     reevaluate_all();
   }
 
@@ -179,6 +186,7 @@ public:
     trackers_.stop();
     for (auto& r : runners_)
       stop_runner(*r);
+    state_.remove(); // a graceful stop hands over (priority 0): nothing for a successor to adopt
     if (config_)
       set_statics(*config_, false);
     // VMACs go with vigild, also those a crashed run left and this one reused.
@@ -461,6 +469,8 @@ private:
     if (r.cfg.name != c.name)
       log_.info("({}) was {} before the reload", c.name, r.cfg.name);
     VrrpInstance old = std::exchange(r.cfg, std::move(c));
+    r.config_hash = hash_of(r.cfg);
+    save_state();
     std::set<core::IpAddress> announce;
     if (r.vips_present) {
       auto before = resolved_vips(r, old);
@@ -530,22 +540,99 @@ private:
     return out;
   }
 
+  static std::string hash_of(const VrrpInstance& c) {
+    core::config::Config one;
+    one.vrrp_instances.push_back(c);
+    auto text = core::config::to_json(one);
+    return core::to_hex(
+        core::sha256(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
+  }
+
+  /// Restart without failover. The previous process (killed, crashed) was MASTER of this very
+  /// instance and refreshed its state file so recently that no backup can have taken over yet:
+  /// the latest any backup takes over is down_timer_adverts intervals plus a skew below one
+  /// interval after the last advert. Its VIPs must still be in place. Then this process
+  /// advertises at once instead of removing them and waiting in BACKUP. (Should a backup have
+  /// taken over after all, the adverts sort it out as for any two masters within one interval.)
+  bool adoptable(const Runner& r) {
+    if (!previous_)
+      return false;
+    const SavedInstance* saved = nullptr;
+    for (const auto& s : previous_->instances)
+      if (s.name == r.name())
+        saved = &s;
+    if (!saved || saved->state != "MASTER")
+      return false;
+    auto no = [&](const std::string& why) {
+      log_.info("({}) the previous run was MASTER, not adopting it: {}", r.name(), why);
+      return false;
+    };
+    if (saved->config_hash != r.config_hash)
+      return no("the instance's configuration changed");
+    const auto& c = r.cfg;
+    core::Duration latest = c.advert_int * c.down_timer_adverts + c.advert_int * 255 / 256;
+    auto age = std::chrono::duration_cast<core::Duration>(previous_->age);
+    auto secs = [](core::Duration d) { return std::chrono::duration<double>(d).count(); };
+    if (age < core::Duration{0} || age >= latest)
+      return no(fmt::format("it was last heard {:.3f} s ago, the backups take over after {:.3f} s",
+                            secs(age), secs(latest)));
+    bool all_there = true;
+    auto& self = const_cast<Runner&>(r);
+    for_each_vip(self, [&](const core::config::AddressSpec& spec, int ifindex) {
+      all_there = all_there && ifindex > 0 && ifs_.has_address(ifindex, spec.address.address);
+    });
+    if (!all_there)
+      return no("its addresses are no longer on the interfaces");
+    log_.info("({}) adopting MASTER from the previous run (last heard {:.3f} s ago, addresses in "
+              "place): advertising at once",
+              r.name(), secs(age));
+    return true;
+  }
+
+  /// The state file follows every transition (written once per loop turn, however many).
+  void save_state() {
+    if (state_write_pending_ || stopping_)
+      return;
+    state_write_pending_ = true;
+    asio::post(ctx_, [this] {
+      state_write_pending_ = false;
+      if (stopping_)
+        return;
+      std::vector<SavedInstance> list;
+      for (const auto& r : runners_)
+        if (r && !r->stopped)
+          list.push_back({r->name(), r->cfg.virtual_router_id,
+                          r->cfg.family == core::Family::inet ? "inet" : "inet6",
+                          r->cfg.interface.value_or(""),
+                          std::string(vrrp::to_string(r->fsm.state())), r->config_hash});
+      state_.write(list);
+    });
+  }
+
   void start_instances(const std::vector<VrrpInstance>& configs) {
     collect_vips();
     auto now = Clock::now();
     std::vector<Runner*> started;
+    std::set<Runner*> adopted;
     for (const auto& c : configs) {
       runners_.push_back(std::make_shared<Runner>(ctx_, c));
       Runner& r = *runners_.back();
+      r.config_hash = hash_of(c);
       bind_interface(r);
-      remove_stale_vips(r);
+      if (adoptable(r))
+        adopted.insert(&r);
+      else
+        remove_stale_vips(r);
       started.push_back(&r);
     }
     for (auto& rp : runners_) {
       Runner* r = rp.get();
       if (std::find(started.begin(), started.end(), r) == started.end())
         continue;
-      execute(*r, r->fsm.start(now, config_->global_defs.vrrp_startup_delay));
+      if (adopted.count(r))
+        execute(*r, r->fsm.adopt(now));
+      else
+        execute(*r, r->fsm.start(now, config_->global_defs.vrrp_startup_delay));
       asio::co_spawn(ctx_, timer_loop(rp), asio::detached);
     }
   }
@@ -1034,6 +1121,7 @@ private:
 
   void log_transition(Runner& r, const vrrp::Transition& t) {
     r.last_transition = Clock::now();
+    save_state();
     std::string detail(vrrp::to_string(t.reason));
     if (t.peer)
       detail += ", from " + t.peer->to_string() + " priority " + std::to_string(t.peer_priority);
@@ -1067,6 +1155,8 @@ private:
     auto* sock = r.tx_socket ? r.tx_socket : r.socket;
     if (!sock || !r.source)
       return;
+    if (priority != 0 && r.fsm.state() == vrrp::State::master)
+      state_.heartbeat(); // a successor can tell how long ago we last advertised
     const auto& s = r.fsm.settings();
     vrrp::Advert a;
     a.version = s.version;
@@ -1340,14 +1430,18 @@ private:
   std::set<core::IpAddress> all_vips_;
   std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> socket_drops_{};
   bool stopping_ = false;
+  StateFile state_;
+  std::optional<PreviousRun> previous_; ///< only while the first instances start
+  bool state_write_pending_ = false;
 };
 
 } // namespace
 
 std::unique_ptr<Subsystem> make_vrrp_subsystem(asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,
-                                               ProcessRunner& runner, Notifier& notifier) {
-  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner, notifier);
+                                               ProcessRunner& runner, Notifier& notifier,
+                                               const std::string& state_path) {
+  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner, notifier, state_path);
 }
 
 } // namespace vigil::daemon

@@ -3,6 +3,7 @@
 // feeds it adverts from the raw sockets and link/address events from rtnetlink, and executes
 // its effects (adverts, VIP changes through netlink, gratuitous ARP / unsolicited NA).
 #include <memory>
+#include <string>
 
 #include "daemon/logging.hpp"
 #include "daemon/subsystem.hpp"
@@ -25,6 +26,7 @@ class Notifier;
 
 std::unique_ptr<Subsystem> make_vrrp_subsystem(boost::asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,
-                                               ProcessRunner& runner, Notifier& notifier);
+                                               ProcessRunner& runner, Notifier& notifier,
+                                               const std::string& state_path);
 
 } // namespace vigil::daemon

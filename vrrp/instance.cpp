@@ -52,6 +52,8 @@ std::string_view to_string(Reason r) {
     return "shutdown";
   case Reason::sync_group:
     return "sync group";
+  case Reason::adopted:
+    return "adopted from the previous run, which was master";
   }
   return "?";
 }
@@ -215,6 +217,16 @@ Effects Instance::start(TimePoint now, Duration startup_delay) {
     // over when its Master_Down_Interval expires (RFC 9568 6.4.1).
     become_backup(fx, now, Reason::startup);
   }
+  return fx;
+}
+
+Effects Instance::adopt(TimePoint now) {
+  Effects fx;
+  start_at_.reset();
+  if (faults_ != 0)
+    become_fault(fx, now);
+  else
+    become_master(fx, now, Reason::adopted);
   return fx;
 }
 

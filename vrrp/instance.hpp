@@ -35,6 +35,7 @@ enum class Reason : std::uint8_t {
   fault_cleared,
   shutdown,
   sync_group, ///< another member of the vrrp_sync_group changed state
+  adopted,    ///< restart without failover: the previous process was master moments ago
 };
 std::string_view to_string(Reason r);
 
@@ -133,6 +134,10 @@ public:
 
   /// Starts the instance (Initialize). With a startup delay it stays in INIT until it passes.
   Effects start(TimePoint now, Duration startup_delay = Duration{0});
+  /// Restart without failover: instead of start(), takes over as master at once (advert, VIPs,
+  /// GARP) because the previous process was master until moments ago and the backups have not
+  /// taken over. The caller decides when that is safe. With a fault it starts in FAULT.
+  Effects adopt(TimePoint now);
   /// Processes an advert that the codec accepted and the driver routed to this VRID; `now` is
   /// the current time (the arrival time is `now - r.age`).
   Effects receive(const Received& r, TimePoint now);

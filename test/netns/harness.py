@@ -843,19 +843,24 @@ class Host(Namespace):
 
     def start_vigild(self, config: str | os.PathLike, extra_args: Sequence[str] = (),
                      name: str = "vigild", env: Mapping[str, str] | None = None,
-                     wait_ready: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Proc:
-        """Start ``$VIGILD --config FILE --log-level debug EXTRA_ARGS``.
+                     wait_ready: bool = True, timeout: float = DEFAULT_TIMEOUT,
+                     binary: str | None = None) -> Proc:
+        """Start ``$VIGILD --config FILE --log-level debug EXTRA_ARGS`` (or ``binary``).
 
         ``config`` is configuration text, or a path (a ``Path``, or an existing file name).
         With ``wait_ready`` this returns once the daemon logged ``vigild ready``.
         """
         __tracebackhide__ = True
-        binary = vigild_path()
+        binary = binary or vigild_path()
         if not os.access(binary, os.X_OK):
             raise FileNotFoundError(f"vigild binary {binary} not found or not executable: "
                                     f"build it or point $VIGILD at it")
         conf = self._config_file(config, f"{name}.conf")
-        proc = self.start([binary, "--config", str(conf), "--log-level", "debug",
+        # Each host keeps its VRRP state file in the lab (restart without failover), never in
+        # the machine's /run/vigil, which every namespace would share.
+        state = [] if "--state-dir" in extra_args else [
+            "--state-dir", str(self.lab.workdir / f"{self.short}-state")]
+        proc = self.start([binary, "--config", str(conf), "--log-level", "debug", *state,
                            *extra_args], name=name, env=env)
         if wait_ready:
             proc.wait_log(r"vigild ready", timeout=timeout)

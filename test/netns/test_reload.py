@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from harness import executable, wait_for
+from harness import executable, vigild_path, wait_for
 
 LAN4 = "10.99.0.0/24"
 VIP = "10.99.0.100"
@@ -70,7 +70,7 @@ class Watch:
         self.ping = client.start(["ping", "-n", "-i", "0.02", "-W", "1", VIP], name="ping")
         self.ping.wait_log(r"bytes from", timeout=30)
 
-    def finish(self) -> tuple[int, int, float]:
+    def finish(self, min_adverts: int = 50) -> tuple[int, int, float]:
         """Stops watching; returns (pings sent, pings answered, the worst advert gap in s)."""
         time.sleep(0.5)
         self.ping.stop(signal.SIGINT)
@@ -80,7 +80,7 @@ class Watch:
         assert m, self.ping.tail()
         stamps = [float(x.group(1)) for x in
                   (re.match(r"^(\d+\.\d+) IP ", line) for line in self.cap.log_lines()) if x]
-        assert len(stamps) > 50, self.cap.tail()
+        assert len(stamps) > min_adverts, self.cap.tail()
         gap = max(b - a for a, b in zip(stamps, stamps[1:]))
         return int(m.group(1)), int(m.group(2)), gap
 
@@ -218,3 +218,73 @@ def test_fifo_reader_follows_the_config(lab) -> None:
     wait_for(lambda: h1.run("kill", "-0", str(first), check=False).returncode != 0, timeout=30,
              what="the first reader to exit")
     assert (lab.workdir / "two.fifo").exists()
+
+
+@pytest.mark.lab(hosts=3, ipv4=LAN4)
+def test_restart_without_failover(lab) -> None:
+    """SIGKILL of the vigild master and a restart 0.3 s later: the new process adopts the
+    master it finds (state file, VIPs still in place) and keepalived never takes over. After
+    a restart later than the master-down interval: a normal failover, the stale VIP removed at
+    start, and preemption."""
+    h1, h2, h3 = lab.hosts["h1"], lab.hosts["h2"], lab.hosts["h3"]
+    text = conf(200)
+    # The release build when there is one (scripts/test builds it): the sanitizer build takes
+    # ~0.2 s to start, which with a 0.3 s delay overruns keepalived's Master_Down_Interval
+    # (0.361 s) before the new process can advertise. With it, the restart comes sooner by
+    # the measured start-up time, so the new process still advertises inside the interval.
+    release = os.environ.get("VIGILD_RELEASE", "")
+    binary = release if release and os.access(release, os.X_OK) else vigild_path()
+    began = time.monotonic()
+    h1.run(binary, "--version")
+    startup = time.monotonic() - began
+    delay = 0.3 if binary == release else max(0.05, 0.3 - startup)
+    print(f"{binary}: starts in {startup * 1000:.0f} ms; restart {delay * 1000:.0f} ms after the kill")
+    vd = h1.start_vigild(text, name="vigild", binary=binary)
+    ka = h2.start_keepalived(conf(100), name="keepalived", wait_ready=True)
+    vd.wait_log(r"Entering MASTER STATE", timeout=30)
+    ka.wait_log(r"Entering BACKUP STATE", timeout=30)
+    wait_for(lambda: (lab.workdir / "h1-state" / "vigild.state").exists(), timeout=10,
+             what="the state file")
+    ka_mark = ka.log_mark()
+    watch = Watch(lab, h1, h2, h3)
+    # Kill right after an advert went out, so that the 0.3 s restart lands inside keepalived's
+    # Master_Down_Interval (0.361 s) measured from that advert.
+    mark = watch.cap.log_mark()
+    watch.cap.wait_log(r"IP 10\.99\.0\.1 > ", after=mark, timeout=10)
+    killed = time.monotonic()
+    vd.kill()
+    assert h1.has_address(VIP)  # SIGKILL leaves the VIP behind
+    time.sleep(max(0.0, delay - (time.monotonic() - killed)))
+    vd2 = h1.start_vigild(text, name="vigild2", binary=binary)
+    vd2.wait_log(r"\(VI_1\) adopting MASTER from the previous run", timeout=30)
+    vd2.wait_log(r"\(VI_1\) Entering MASTER STATE \(adopted", timeout=30)
+    time.sleep(1.0)
+    sent, answered, gap = watch.finish(min_adverts=8)
+    print(f"restart after {delay:.3f} s: {sent - answered} of {sent} pings lost; "
+          f"advert gap {gap * 1000:.1f} ms")
+    assert not ka.grep(r"Entering MASTER STATE", after=ka_mark), ka.tail()
+    assert not vd2.grep(r"removing .* left on the interface")
+    assert sent - answered <= 5, f"{sent - answered} of {sent} pings lost"
+    # the backup's Master_Down_Interval at priority 100: 3 x 0.1 + 0.061 s
+    assert gap < 0.361, f"no advert for {gap * 1000:.1f} ms across the restart"
+    assert h1.has_address(VIP) and not h2.has_address(VIP)
+
+    # Killed and restarted after twice the master-down interval: keepalived took over, so the
+    # new process must not adopt; it removes the stale VIP and preempts as usual.
+    vd2.kill()
+    ka.wait_log(r"Entering MASTER STATE", after=ka_mark, timeout=30)
+    wait_for(lambda: h2.has_address(VIP), timeout=30, what="keepalived to take the VIP")
+    time.sleep(0.8)
+    ka_mark = ka.log_mark()
+    vd3 = h1.start_vigild(text, name="vigild3", binary=binary)
+    vd3.wait_log(r"\(VI_1\) the previous run was MASTER, not adopting it: it was last heard",
+                 timeout=30)
+    vd3.wait_log(r"\(VI_1\) Entering BACKUP STATE \(startup", timeout=30)
+    assert vd3.grep(r"removing 10\.99\.0\.100/24 left on the interface")
+    vd3.wait_log(r"\(VI_1\) Entering MASTER STATE", timeout=30)
+    ka.wait_log(r"Entering BACKUP STATE", after=ka_mark, timeout=30)
+    wait_for(lambda: h1.has_address(VIP) and not h2.has_address(VIP), timeout=30,
+             what="the VIP back on vigild only")
+    # a graceful stop leaves no state to adopt
+    vd3.stop()
+    assert not (lab.workdir / "h1-state" / "vigild.state").exists()

@@ -51,3 +51,11 @@ TEST_CASE("--status-listen takes an IP literal and a port; --log-format text or 
   CHECK(!parse_cli({"--log-format", "xml"}).options);
   CHECK(!parse_cli({}).options->log_json);
 }
+
+TEST_CASE("--state-dir") {
+  auto r = vigil::daemon::parse_cli({"--state-dir", "/tmp/x"});
+  REQUIRE(r.options);
+  CHECK(r.options->state_dir == "/tmp/x");
+  CHECK(vigil::daemon::parse_cli({}).options->state_dir == "/run/vigil");
+  CHECK_FALSE(vigil::daemon::parse_cli({"--state-dir"}).options);
+}

@@ -557,3 +557,21 @@ TEST_CASE("v3: an address list that differs is counted but accepted (RFC 9568 7.
   CHECK(i.next_deadline() == t0 + 50ms + i.master_down_interval());
   CHECK(i.master_address() == ip("10.0.0.2"));
 }
+
+TEST_CASE("adopt: master at once (advert, VIPs, GARP), or FAULT when a fault is set") {
+  Instance i(v3(150));
+  i.set_primary_address(ip("10.0.0.1"));
+  auto fx = i.adopt(t0);
+  CHECK(i.state() == State::master);
+  REQUIRE(fx.size() >= 4);
+  CHECK(std::holds_alternative<vrrp::Transition>(fx[0]));
+  CHECK(std::get<vrrp::Transition>(fx[0]).reason == Reason::adopted);
+  CHECK(std::holds_alternative<vrrp::SendAdvert>(fx[1]));
+  CHECK(std::holds_alternative<vrrp::AddVips>(fx[2]));
+  CHECK(std::holds_alternative<vrrp::SendGarp>(fx[3]));
+  CHECK(i.next_deadline() == t0 + 100ms);
+  Instance f(v3(150));
+  f.set_fault(vrrp::FaultKind::link_down, true, t0);
+  f.adopt(t0);
+  CHECK(f.state() == State::fault);
+}
