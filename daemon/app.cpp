@@ -110,8 +110,8 @@ public:
         ctx_, *logs_.daemon, *runner_, [this](const core::config::Command& c) {
           return script_identity(config_->global_defs, c, *logs_.daemon);
         });
-    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_,
-                                              options_.state_dir + "/vigild.state"));
+    subsystems_.push_back(
+        make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_, state_path(*config_)));
     // IPVS last: it stops after the checkers (omega's changes reach it) and removes its table.
     auto ipvs = make_ipvs_subsystem(ctx_, logs_);
     auto& sink = *ipvs;
@@ -136,6 +136,16 @@ private:
     lo.hostname = hostname();
     lo.all_config = options_.all_config;
     return load_config(options_.config_file, lo, policy);
+  }
+
+  /// The VRRP state file. keepalived's `instance NAME` (several daemons on one host) and
+  /// `data_use_instance` put a name in it, so each daemon keeps its own state.
+  std::string state_path(const core::config::Config& c) const {
+    std::string file = "vigild.state";
+    if (c.instance || c.global_defs.data_use_instance)
+      file =
+          "vigild_" + c.instance.value_or(options_.config_id.value_or(short_hostname())) + ".state";
+    return options_.state_dir + '/' + file;
   }
 
   bool write_pid_file() {
@@ -319,7 +329,15 @@ private:
       return;
     auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
     log_diagnostics(*logs_.config, loaded.diagnostics);
-    if (!loaded.config) {
+    if (loaded.config && state_path(*loaded.config) != state_path(*config_)) {
+      // keepalived refuses this too: the name identifies the running daemon and its files.
+      ++reloads_failed_;
+      last_reload_error_ = "'instance' or 'data_use_instance' changed; they take effect at a "
+                           "restart";
+      logs_.config->error("reload refused: {} (keeping the running configuration)",
+                          last_reload_error_);
+      notify_.ready(summary());
+    } else if (!loaded.config) {
       ++reloads_failed_;
       last_reload_error_ = std::to_string(loaded.diagnostics.error_count()) + " error(s)";
       for (const auto& d : loaded.diagnostics.items())

@@ -35,6 +35,8 @@ struct Config {
   std::vector<VirtualServerGroup> virtual_server_groups;
   std::vector<VirtualServer> virtual_servers;
   std::optional<SslContext> ssl;
+  /// top-level `instance NAME`: several vigild on one host; names the VRRP state file
+  std::optional<std::string> instance;
   bool operator==(const Config&) const = default;
 
   const VrrpScript* find_script(std::string_view name) const;
@@ -44,7 +46,7 @@ struct Config {
 BOOST_DESCRIBE_STRUCT(Config, (),
                       (global_defs, static_ipaddress, static_routes, static_rules, track_groups,
                        vrrp_scripts, track_files, sync_groups, vrrp_instances,
-                       virtual_server_groups, virtual_servers, ssl))
+                       virtual_server_groups, virtual_servers, ssl, instance))
 
 using ConfigPtr = std::shared_ptr<const Config>;
 

@@ -109,6 +109,8 @@ struct GlobalDefs {
   FlushOnStop lvs_flush_on_stop = FlushOnStop::none;
   LvsTimeouts lvs_timeouts;
   std::optional<int> max_auto_priority; ///< accepted; vigil has one thread and no RT escalation
+  /// the state file's name carries the instance name (`instance`, else the config id)
+  bool data_use_instance = false;
   Where where;
   bool operator==(const GlobalDefs&) const = default;
 };
@@ -122,6 +124,6 @@ BOOST_DESCRIBE_STRUCT(GlobalDefs, (),
                        vrrp_higher_prio_send_advert, vrrp_lower_prio_no_advert, v3_checksum_as_v2,
                        vrrp_down_timer_adverts, vrrp_startup_delay, vrrp_notify_priority_changes,
                        notify_fifo, vrrp_notify_fifo, lvs_notify_fifo, lvs_sync_daemon, lvs_flush,
-                       lvs_flush_on_stop, lvs_timeouts, max_auto_priority))
+                       lvs_flush_on_stop, lvs_timeouts, max_auto_priority, data_use_instance))
 
 } // namespace vigil::core::config

@@ -216,6 +216,9 @@ const Keyword<Draft> table[] = {
        d.g.script_user = std::move(ra);
      },
      Shape::line, Phase::first, true},
+    {"data_use_instance",
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.data_use_instance); },
+     Shape::line, Phase::first, true},
     {"enable_script_security",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.enable_script_security); },
      Shape::line, Phase::first, true},

@@ -72,6 +72,8 @@ const Keyword<Top> top_table[] = {
      Phase::second, true},
     {"SSL", [](Ctx& c, const Statement& s, Top& t) { lower_ssl(c, s, t.cfg); }, Shape::block,
      Phase::second, true},
+    {"instance", [](Ctx& c, const Statement& s, Top& t) { c.set_string(s, t.cfg.instance); },
+     Shape::line, Phase::first, true},
 };
 
 } // namespace

@@ -288,3 +288,36 @@ def test_restart_without_failover(lab) -> None:
     # a graceful stop leaves no state to adopt
     vd3.stop()
     assert not (lab.workdir / "h1-state" / "vigild.state").exists()
+
+
+@pytest.mark.lab(hosts=1, ipv4=LAN4)
+def test_instance_names_the_state_file(lab) -> None:
+    """keepalived's `instance NAME` (and `data_use_instance`) name the state file, so two
+    daemons on one host keep separate state; changing it is refused on a reload."""
+    h1 = lab.hosts["h1"]
+    state = lab.workdir / "h1-state"
+    web = "instance web\n" + conf(200)
+    db = ("global_defs {\n    data_use_instance\n}\n"
+          + conf(200, vips=("10.99.0.102/24",), vrid=52).replace("VI_1", "VI_DB"))
+    a = h1.start_vigild(web, name="web")
+    b = h1.start_vigild(db, name="db", extra_args=["--config-id", "dbhost",
+                                                   "--state-dir", str(state)])
+    a.wait_log(r"\(VI_1\) Entering MASTER STATE", timeout=30)
+    b.wait_log(r"\(VI_DB\) Entering MASTER STATE", timeout=30)
+    wait_for(lambda: "VI_1 51 inet eth0 MASTER" in (state / "vigild_web.state").read_text()
+             if (state / "vigild_web.state").exists() else False, timeout=10,
+             what="vigild_web.state")
+    wait_for(lambda: (state / "vigild_dbhost.state").exists(), timeout=10,
+             what="vigild_dbhost.state")
+    assert "VI_DB" in (state / "vigild_dbhost.state").read_text()
+    assert "VI_DB" not in (state / "vigild_web.state").read_text()
+    assert not (state / "vigild.state").exists()
+    mark = a.log_mark()
+    write(next(lab.workdir.glob("h1-web.conf")), "instance web2\n" + conf(200))
+    a.signal(signal.SIGHUP)
+    a.wait_log(r"reload refused: 'instance' or 'data_use_instance' changed", after=mark,
+               timeout=30)
+    assert a.running
+    a.stop()
+    b.stop()
+    assert not (state / "vigild_web.state").exists()
