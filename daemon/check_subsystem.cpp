@@ -309,7 +309,16 @@ private:
     std::map<std::string, std::optional<RunAs>> identities; // resolved once per script user
     std::uniform_real_distribution<double> warmup(0.0, 1.0);
     std::vector<std::unique_ptr<ServiceRun>> services;
-    std::map<std::tuple<int, std::string, std::uint16_t>, std::vector<GroupPtr>> index;
+    using Key = std::tuple<int, core::IpAddress, std::uint16_t>;
+    std::map<Key, std::vector<GroupPtr>> index;
+    // The previous run's groups by target: a reload of 37,000 real servers must not compare
+    // each new checker with every old one (keepalived #2318 was that O(n^2), 132 s).
+    std::map<Key, std::vector<std::size_t>> previous_index;
+    for (std::size_t i = 0; i < previous.size(); ++i)
+      if (previous[i])
+        previous_index[{int(previous[i]->checker.kind), previous[i]->target.address,
+                        previous[i]->target.port}]
+            .push_back(i);
     for (std::size_t v = 0; v < config->virtual_servers.size(); ++v) {
       const VirtualServer& vs = config->virtual_servers[v];
       auto run = std::make_unique<ServiceRun>(vs);
@@ -334,18 +343,20 @@ private:
             t.port = 53;
           Checker key = k;
           key.where = {};
-          auto& bucket = index[{int(k.kind), t.address.to_string(), t.port}];
+          Key where{int(k.kind), t.address, t.port};
+          auto& bucket = index[where];
           GroupPtr g;
           for (auto& cand : bucket)
             if (cand->same(key, t, suspend))
               g = cand;
           if (!g) {
-            for (auto& p : previous)
-              if (p && p->same(key, t, suspend)) {
-                g = std::move(p);
-                g->subs.clear();
-                break;
-              }
+            if (auto it = previous_index.find(where); it != previous_index.end())
+              for (std::size_t i : it->second)
+                if (auto& p = previous[i]; p && p->same(key, t, suspend)) {
+                  g = std::move(p);
+                  g->subs.clear();
+                  break;
+                }
           }
           if (!g) {
             g = std::make_shared<Group>(key, t, suspend, now, warmup(rng_));
@@ -391,6 +402,14 @@ private:
     config_ = config;
     services_ = std::move(services);
     setup_files(*config);
+    // Old services by name, and file subscriptions by service: linear in the config's size.
+    std::map<std::string_view, const ServiceRun*> old_by_name;
+    for (const auto& o : old)
+      if (o)
+        old_by_name.emplace(o->name, o.get());
+    std::map<const ServiceRun*, std::vector<const FileSub*>> files_of;
+    for (const auto& f : file_subs_)
+      files_of[services_[f.sub.vs].get()].push_back(&f);
     for (auto& s : services_) {
       const VirtualServer& vs = s->svc.config();
       for (std::size_t r = 0; r < s->groups.size(); ++r)
@@ -398,13 +417,11 @@ private:
           if (const auto& g = s->groups[r][c]; g && (g->checks > 0 || g->last))
             (void)s->svc.set_checker(r, c, g->schedule.health() == check::Health::up,
                                      dynamic_delta(*g, vs.real_servers[r]));
-      for (const auto& f : file_subs_)
-        if (services_[f.sub.vs].get() == s.get())
-          (void)apply_file(*s, f, false);
-      const ServiceRun* before = nullptr;
-      for (const auto& o : old)
-        if (o && o->name == s->name)
-          before = o.get();
+      if (auto it = files_of.find(s.get()); it != files_of.end())
+        for (const FileSub* f : it->second)
+          (void)apply_file(*s, *f, false);
+      auto found = old_by_name.find(s->name);
+      const ServiceRun* before = found == old_by_name.end() ? nullptr : found->second;
       if (!before) {
         log_.info("Virtual server {}: {} real server(s), quorum {}", s->name,
                   vs.real_servers.size(), vs.quorum);
@@ -418,20 +435,23 @@ private:
         s->table = before->table;
         check::ServiceEvents events;
         const VirtualServer& ovs = before->svc.config();
+        std::map<std::string, std::size_t> old_rs;
+        for (std::size_t o = 0; o < ovs.real_servers.size(); ++o)
+          old_rs.emplace(core::config::describe_rs(ovs, ovs.real_servers[o]), o);
         for (std::size_t r = 0; r < vs.real_servers.size(); ++r)
-          for (std::size_t o = 0; o < ovs.real_servers.size(); ++o)
-            if (core::config::describe_rs(ovs, ovs.real_servers[o]) ==
-                    core::config::describe_rs(vs, vs.real_servers[r]) &&
-                before->svc.rs_up(o) != s->svc.rs_up(r))
-              events.push_back(check::RsChange{r, s->svc.rs_up(r)});
+          if (auto it = old_rs.find(core::config::describe_rs(vs, vs.real_servers[r]));
+              it != old_rs.end() && before->svc.rs_up(it->second) != s->svc.rs_up(r))
+            events.push_back(check::RsChange{r, s->svc.rs_up(r)});
         if (before->svc.quorum_up() != s->svc.quorum_up())
           events.push_back(check::QuorumChange{s->svc.quorum_up(), s->svc.live_weight()});
         handle(*s, std::move(events));
       }
     }
+    std::set<std::string_view> now_names;
+    for (const auto& s : services_)
+      now_names.insert(s->name);
     for (const auto& o : old)
-      if (o && std::none_of(services_.begin(), services_.end(),
-                            [&](const auto& s) { return s->name == o->name; }))
+      if (o && !now_names.count(o->name))
         log_.info("Virtual server {} removed by the reload", o->name);
     building_ = false;
     std::vector<std::vector<check::Destination>> tables;
