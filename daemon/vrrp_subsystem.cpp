@@ -481,20 +481,17 @@ private:
       auto same_place = [](const auto& x, const auto& y) {
         return x.first.address == y.first.address && x.second == y.second;
       };
-      std::vector<core::config::RouteSpec> routes_gone, routes_new;
-      std::vector<core::config::RuleSpec> rules_gone, rules_new;
-      for (const auto& x : old.virtual_routes)
-        if (!has(r.cfg.virtual_routes, x))
-          routes_gone.push_back(x);
-      for (const auto& x : r.cfg.virtual_routes)
-        if (!has(old.virtual_routes, x))
-          routes_new.push_back(x);
-      for (const auto& x : old.virtual_rules)
-        if (!has(r.cfg.virtual_rules, x))
-          rules_gone.push_back(x);
-      for (const auto& x : r.cfg.virtual_rules)
-        if (!has(old.virtual_rules, x))
-          rules_new.push_back(x);
+      auto minus = [&](const auto& a, const auto& b) { // what `a` has and `b` does not
+        std::decay_t<decltype(a)> out;
+        for (const auto& x : a)
+          if (!has(b, x))
+            out.push_back(x);
+        return out;
+      };
+      auto routes_gone = minus(old.virtual_routes, r.cfg.virtual_routes);
+      auto routes_new = minus(r.cfg.virtual_routes, old.virtual_routes);
+      auto rules_gone = minus(old.virtual_rules, r.cfg.virtual_rules);
+      auto rules_new = minus(r.cfg.virtual_rules, old.virtual_rules);
       apply_routes_rules(r.name(), routes_gone, rules_gone, false);
       for (const auto& x : before)
         if (std::none_of(after.begin(), after.end(),
