@@ -57,6 +57,9 @@ public:
   ServiceEvents shutdown() const;
 
   const core::config::VirtualServer& config() const { return *vs_; }
+  /// A reload kept this virtual server unchanged: follow it into the new snapshot (`vs` must
+  /// compare equal to config(); the state stays as it is).
+  void rebind(const core::config::VirtualServer& vs) { vs_ = &vs; }
   bool rs_up(std::size_t rs) const { return rs_[rs].up; }
   /// The real server's weight now (configured plus dynamic adjustments).
   std::uint32_t rs_weight(std::size_t rs) const;

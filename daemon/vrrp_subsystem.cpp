@@ -118,8 +118,10 @@ public:
         if (!taken[k] && runners_[k]->name() == c.name)
           return k;
       for (std::size_t k = 0; k < runners_.size(); ++k) {
+        if (taken[k])
+          continue;
         const auto& o = runners_[k]->cfg;
-        if (!taken[k] && o.virtual_router_id == c.virtual_router_id && o.family == c.family &&
+        if (o.virtual_router_id == c.virtual_router_id && o.family == c.family &&
             o.interface == c.interface)
           return k;
       }

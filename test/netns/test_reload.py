@@ -321,3 +321,56 @@ def test_instance_names_the_state_file(lab) -> None:
     a.stop()
     b.stop()
     assert not (state / "vigild_web.state").exists()
+
+
+def _vs(addr: str, rs_port: int) -> str:
+    return (f"virtual_server {addr} 80 {{\n    delay_loop 1\n    lb_algo rr\n    protocol TCP\n"
+            f"    real_server 127.0.0.1 {rs_port} {{\n        TCP_CHECK {{\n"
+            "            connect_timeout 1\n        }\n    }\n}\n")
+
+
+def _checker(state: dict, vs: str) -> dict:
+    for s in state["check"]["virtual_servers"]:
+        if s["name"].startswith(f"[{vs}]"):
+            return s["real_servers"][0]["checkers"][0]
+    raise KeyError(vs)
+
+
+@pytest.mark.lab(hosts=1, ipv4=LAN4)
+def test_reload_keeps_unchanged_checkers(lab) -> None:
+    """A reload that changes one virtual server and adds another leaves the unchanged one's
+    checker alone: its state and counters go on; the changed one's new real server starts, the
+    old one stops."""
+    from harness import vigild_state
+    h1 = lab.hosts["h1"]
+    h1.ip("link", "set", "lo", "up")
+    web = h1.start(["/usr/bin/python3", "-m", "http.server", "8080", "--bind", "127.0.0.1"],
+                   name="web")
+    wait_for(lambda: h1.run("/usr/bin/python3", "-c",
+                            "import socket; socket.create_connection(('127.0.0.1', 8080), 1)",
+                            check=False).returncode == 0, timeout=30, what="the web server")
+    text = _vs("10.99.0.50", 8080) + _vs("10.99.0.51", 8081)
+    vd = h1.start_vigild(text, name="vigild")
+    wait_for(lambda: _checker(vigild_state(vd), "10.99.0.50")["checks"] >= 3, timeout=30,
+             what="three checks of the kept real server")
+    before = _checker(vigild_state(vd), "10.99.0.50")
+    assert before["up"] is True
+    mark = vd.log_mark()
+    write(next(lab.workdir.glob("h1-vigild.conf")),
+          _vs("10.99.0.50", 8080) + _vs("10.99.0.51", 8080) + _vs("10.99.0.52", 8080))
+    vd.signal(signal.SIGHUP)
+    vd.wait_log(r"configuration reloaded: 0 vrrp instance\(s\), 3 virtual server", after=mark,
+                timeout=30)
+    after = _checker(vigild_state(vd), "10.99.0.50")
+    assert after["checks"] >= before["checks"] and after["up"] is True, (before, after)
+    # the kept server was not re-activated and did not go through down/up
+    assert not vd.grep(r"\[127\.0\.0\.1\]:tcp:8080 for VS \[10\.99\.0\.50\]", after=mark)
+    assert not vd.grep(r"Removing service \[127\.0\.0\.1\]:tcp:8080 from VS \[10\.99\.0\.50\]",
+                       after=mark)
+    vd.wait_log(r"Virtual server \[10\.99\.0\.52\]:tcp:80: 1 real server", after=mark, timeout=30)
+    wait_for(lambda: _checker(vigild_state(vd), "10.99.0.51")["up"] is True, timeout=30,
+             what="the changed virtual server's new real server up")
+    wait_for(lambda: _checker(vigild_state(vd), "10.99.0.52")["up"] is True, timeout=30,
+             what="the added virtual server's real server up")
+    assert vd.running
+    web.stop()
