@@ -1,41 +1,36 @@
 #include "daemon/vrrp_subsystem.hpp"
 
-#include <linux/if_addr.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <fstream>
-
-#include <net/if.h>
 #include <map>
 #include <set>
 #include <utility>
-
-#include <boost/describe/members.hpp>
-#include <boost/mp11/algorithm.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/digest.hpp"
 #include "core/io/file_watch.hpp"
 #include "core/io/interfaces.hpp"
+#include "core/io/process.hpp"
+#include "daemon/garp.hpp"
 #include "daemon/identity.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/state_file.hpp"
-#include "core/digest.hpp"
-#include <boost/asio/post.hpp>
-#include "core/io/process.hpp"
 #include "daemon/trackers.hpp"
-#include "core/json.hpp"
+#include "daemon/vmac.hpp"
+#include "daemon/vrrp_net.hpp"
+#include "daemon/vrrp_runner.hpp"
+#include "daemon/vrrp_status.hpp"
 #include "vrrp/ah.hpp"
 #include "vrrp/announce.hpp"
 #include "vrrp/instance.hpp"
-#include "vrrp/io/announcer.hpp"
 #include "vrrp/io/socket.hpp"
+#include "vrrp/reload.hpp"
 
 namespace vigil::daemon {
 
@@ -50,36 +45,12 @@ using namespace std::chrono_literals;
 template <class... F> struct overloaded : F... { using F::operator()...; };
 template <class... F> overloaded(F...) -> overloaded<F...>;
 
-struct Runner {
-  Runner(asio::io_context& ctx, VrrpInstance c)
-      : cfg(std::move(c)), fsm(vrrp::Settings::from_config(cfg)), timer(ctx) {}
-  VrrpInstance cfg;
-  vrrp::Instance fsm;
-  asio::steady_timer timer;
-  int ifindex = 0;
-  vrrp::io::VrrpSocket* socket = nullptr;    ///< receives (and sends, without a VMAC)
-  vrrp::io::VrrpSocket* tx_socket = nullptr; ///< sends: the VMAC unless vmac_xmit_base
-  int vmac_ifindex = 0;                      ///< use_vmac: the macvlan, once it exists
-  vrrp::ah::Sequence ah_seq;                 ///< auth_type AH (keepalived's counter)
-  vrrp::ah::IpId ah_ip_id;
-  bool ah() const { return cfg.auth_type == core::config::AuthType::ah; }
-  std::optional<core::IpAddress> source; ///< advert source: src_ip or the interface primary
-  bool vips_present = false;
-  bool stopped = false;
-  bool removed = false; ///< dropped by a reload: notified as DELETED or FAULT, not STOP
-  std::vector<std::string> track_faults; ///< the trackers' current fault reasons
-  Clock::time_point last_transition = Clock::now();
-  std::string config_hash; ///< identifies this configuration in the state file
-  std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> drops_logged{};
-  const std::string& name() const { return cfg.name; }
-};
-
 class VrrpSubsystem final : public Subsystem {
 public:
   VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs,
                 ProcessRunner& runner, Notifier& notifier, const std::string& state_path)
-      : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner),
-        announcer_(ctx, *logs.vrrp), files_(ctx),
+      : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner), net_(ifs, *logs.vrrp),
+        vmacs_(ifs, net_, *logs.vrrp), garps_(ctx, ifs, *logs.vrrp), files_(ctx),
         trackers_(ctx, *logs.vrrp, ifs, files_, runner,
                   [this](const core::config::Command& c) {
                     return script_identity(config_->global_defs, c, log_);
@@ -95,7 +66,7 @@ public:
     ifs_.on_link.add([this](const core::io::Link& l, bool removed) { link_changed(l, removed); });
     ifs_.on_address.add(
         [this](const core::io::Address& a, bool removed) { address_changed(a, removed); });
-    set_statics(*config, true);
+    net_.statics(*config, true);
     trackers_.configure(*config);
     previous_ = state_.previous(); // a crashed predecessor's masters may be adopted
     start_instances(config->vrrp_instances);
@@ -105,41 +76,32 @@ public:
   }
 
   void reload(const core::config::ConfigPtr& next) override {
-    // Instances match by name, else by VRID + family + interface. An unchanged one is not
-    // touched; a changed one is reconfigured in place (a master stays master, its adverts keep
-    // their cadence, VIPs that stay never leave the interface) unless what changed is its
-    // identity or transport, which is a clean stop and start of that instance alone.
+    // Instances match by name, else by VRID + family + interface (vrrp/reload.hpp). An
+    // unchanged one is not touched; a changed one is reconfigured in place (a master stays
+    // master, its adverts keep their cadence, VIPs that stay never leave the interface) unless
+    // what changed is its identity or transport, which is a clean stop and start of that
+    // instance alone.
+    std::vector<const VrrpInstance*> running;
+    for (const auto& r : runners_)
+      running.push_back(&r->cfg);
+    auto plan = vrrp::plan_reload(running, next->vrrp_instances);
+    using Kind = vrrp::InstanceMatch::Kind;
     std::vector<VrrpInstance> added;
-    std::vector<std::shared_ptr<Runner>> kept;
+    Runners kept;
     std::vector<std::pair<std::shared_ptr<Runner>, VrrpInstance>> changed;
-    std::vector<bool> taken(runners_.size(), false);
-    auto match = [&](const VrrpInstance& c) -> std::optional<std::size_t> {
-      for (std::size_t k = 0; k < runners_.size(); ++k)
-        if (!taken[k] && runners_[k]->name() == c.name)
-          return k;
-      for (std::size_t k = 0; k < runners_.size(); ++k) {
-        if (taken[k])
-          continue;
-        const auto& o = runners_[k]->cfg;
-        if (o.virtual_router_id == c.virtual_router_id && o.family == c.family &&
-            o.interface == c.interface)
-          return k;
-      }
-      return std::nullopt;
-    };
-    for (const auto& c : next->vrrp_instances) {
-      auto k = match(c);
-      if (!k) {
+    for (std::size_t n = 0; n < plan.next.size(); ++n) {
+      const auto& m = plan.next[n];
+      const VrrpInstance& c = next->vrrp_instances[n];
+      if (m.kind == Kind::added) {
         added.push_back(c);
         continue;
       }
-      taken[*k] = true;
-      auto& r = runners_[*k];
-      if (r->cfg == c) {
+      auto& r = runners_[*m.running];
+      if (m.kind == Kind::unchanged) {
         kept.push_back(std::move(r));
-      } else if (auto why = restart_reason(r->cfg, c)) {
+      } else if (m.kind == Kind::restart) {
         log_.info("({}) {} changed, which cannot change in place: restarting the instance", c.name,
-                  *why);
+                  m.reason);
         r->removed = true;
         stop_runner(*r);
         r.reset(); // its timer loop holds it until it has seen `stopped`
@@ -149,31 +111,14 @@ public:
         kept.push_back(std::move(r));
       }
     }
-    for (auto& r : runners_) {
-      if (!r)
-        continue;
+    for (std::size_t k : plan.removed) {
+      auto& r = runners_[k];
       log_.info("({}) removed by the reload; stopping it", r->name());
       r->removed = true;
       stop_runner(*r);
     }
     runners_ = std::move(kept);
-    // Statics: remove what the new configuration no longer has, then (re)apply the rest.
-    core::config::Config gone;
-    auto missing = [](const auto& list, const auto& item) {
-      return std::find(list.begin(), list.end(), item) == list.end();
-    };
-    for (const auto& a : config_->static_ipaddress)
-      if (missing(next->static_ipaddress, a))
-        gone.static_ipaddress.push_back(a);
-    for (const auto& r : config_->static_routes)
-      if (missing(next->static_routes, r))
-        gone.static_routes.push_back(r);
-    for (const auto& r : config_->static_rules)
-      if (missing(next->static_rules, r))
-        gone.static_rules.push_back(r);
-    gone.global_defs.default_interface = config_->global_defs.default_interface;
-    set_statics(gone, false);
-    set_statics(*next, true);
+    net_.reload_statics(*config_, *next);
     config_ = next;
     collect_vips();
     trackers_.configure(*next);
@@ -190,17 +135,15 @@ public:
       stop_runner(*r);
     state_.remove(); // a graceful stop hands over (priority 0): nothing for a successor to adopt
     if (config_)
-      set_statics(*config_, false);
+      net_.statics(*config_, false);
     // VMACs go with vigild, also those a crashed run left and this one reused.
     for (auto& r : runners_)
       if (r->cfg.use_vmac)
-        if (const auto* l = ifs_.find(vmac_name(*r)))
-          netlink_change("(" + r->name() + ")", false, "VMAC " + l->name,
-                         core::io::link_delete_request(l->index));
-    restore_sysctls();
+        vmacs_.remove("(" + r->name() + ")", vmac_name(*r));
+    vmacs_.restore_sysctls();
     // Wait for the kernel to confirm the address removals (the caller bounds this).
     asio::steady_timer t(ctx_);
-    while (ifs_.command().pending() > 0) {
+    while (net_.pending() > 0) {
       t.expires_after(5ms);
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -208,210 +151,16 @@ public:
   }
 
   std::string state_json() const override {
-    core::Json j;
-    j.begin_object();
-    j.key("instances").begin_array();
-    for (const auto& r : runners_)
-      instance_json(j, *r);
-    j.end_array();
-    j.key("trackers");
-    trackers_.state_json(j);
-    j.key("sync_groups").begin_array();
-    if (config_)
-      for (const auto& g : config_->sync_groups) {
-        j.begin_object();
-        j.key("name").value(g.name);
-        j.key("members").begin_array();
-        for (const auto& member : g.group) {
-          j.begin_object();
-          j.key("name").value(member);
-          j.key("state");
-          const Runner* found = nullptr;
-          for (const auto& r : runners_)
-            if (r->name() == member)
-              found = r.get();
-          found ? j.value(vrrp::to_string(found->fsm.state())) : j.null();
-          j.end_object();
-        }
-        j.end_array();
-        j.end_object();
-      }
-    j.end_array();
-    // Packets no instance took: undecodable ones and adverts for VRIDs not configured here.
-    j.key("unmatched_drops").begin_object();
-    for (std::size_t k = 1; k < socket_drops_.size(); ++k)
-      if (socket_drops_[k])
-        j.key(vrrp::to_string(vrrp::Drop(k)))
-            .value(static_cast<unsigned long long>(socket_drops_[k]));
-    j.end_object();
-    j.end_object();
-    return j.take();
+    return vrrp_state_json(runners_, trackers_, config_.get(), socket_drops_);
   }
 
   void metrics(std::vector<MetricPart>& parts) const override {
-    parts.push_back([this](core::Metrics& m) { exporter_metrics(m); });
-    parts.push_back([this](core::Metrics& m) { vigil_metrics(m); });
-  }
-
-private:
-  void exporter_metrics(core::Metrics& m) const {
-    using T = core::Metrics::Type;
-    // mehdy/keepalived-exporter's families first (its Grafana dashboard works unchanged):
-    // one keepalived_vrrp_state series per VIP, INIT 0 / BACKUP 1 / MASTER 2 / FAULT 3.
-    auto state_value = [](vrrp::State s) {
-      switch (s) {
-      case vrrp::State::init:
-        return 0.0;
-      case vrrp::State::backup:
-        return 1.0;
-      case vrrp::State::master:
-        return 2.0;
-      case vrrp::State::fault:
-        return 3.0;
-      }
-      return 0.0;
-    };
-    auto vip_text = [](const core::IpPrefix& p) {
-      // as keepalived writes it: 10.0.0.100/24, no prefix for a single address
-      return p.length == p.address.size() * 8 ? p.address.to_string() : p.to_string();
-    };
-    auto vip_states = [&](const char* name, const char* help, bool excluded) {
-      m.family(name, T::gauge, help);
-      for (const auto& r : runners_) {
-        const auto& list = excluded ? r->cfg.virtual_ipaddress_excluded : r->cfg.virtual_ipaddress;
-        const std::string vrid = std::to_string(r->cfg.virtual_router_id);
-        const std::string intf = r->cfg.interface.value_or("");
-        if (list.empty() && !excluded)
-          m.sample({{"iname", r->name()}, {"intf", intf}, {"vrid", vrid}, {"ip_address", ""}},
-                   state_value(r->fsm.state()));
-        for (const auto& a : list) {
-          std::string text = vip_text(a.address);
-          m.sample({{"iname", r->name()},
-                    {"intf", a.dev.value_or(intf)},
-                    {"vrid", vrid},
-                    {"ip_address", text}},
-                   state_value(r->fsm.state()));
-        }
-      }
-    };
-    vip_states("keepalived_vrrp_state", "State of vrrp", false);
-    vip_states("keepalived_vrrp_excluded_state", "State of vrrp with excluded VIP", true);
-    auto counter = [&](const char* name, const char* help, auto get) {
-      m.family(name, T::counter, help);
-      for (const auto& r : runners_)
-        m.sample({{"iname", r->name()},
-                  {"intf", r->cfg.interface.value_or("")},
-                  {"vrid", std::to_string(r->cfg.virtual_router_id)}},
-                 std::uint64_t(get(*r, r->fsm.counters())));
-    };
-    using C = vrrp::Counters;
-    auto drop = [](vrrp::Drop d) {
-      return [d](const Runner&, const C& c) { return c.drops[std::size_t(d)]; };
-    };
-    counter("keepalived_advertisements_received_total", "Advertisements received",
-            [](const Runner&, const C& c) { return c.adverts_rx; });
-    counter("keepalived_advertisements_sent_total", "Advertisements sent",
-            [](const Runner&, const C& c) { return c.adverts_tx; });
-    counter("keepalived_become_master_total", "Became master",
-            [](const Runner&, const C& c) { return c.became_master; });
-    counter("keepalived_release_master_total", "Released master",
-            [](const Runner&, const C& c) { return c.released_master; });
-    counter("keepalived_packet_length_errors_total", "Packet length errors",
-            drop(vrrp::Drop::too_short));
-    counter("keepalived_advertisements_interval_errors_total", "Advertisement interval errors",
-            drop(vrrp::Drop::interval_mismatch));
-    counter("keepalived_ip_ttl_errors_total", "TTL errors", drop(vrrp::Drop::bad_ttl));
-    counter("keepalived_invalid_type_received_total", "Invalid type errors",
-            drop(vrrp::Drop::bad_type));
-    counter("keepalived_address_list_errors_total", "Address list errors",
-            drop(vrrp::Drop::address_mismatch));
-    // vigil does not tell an unknown auth type from a wrong one or a wrong password: every
-    // authentication mismatch is counted here, and the other two stay 0.
-    counter("keepalived_authentication_invalid_total", "Authentication invalid",
-            [](const Runner&, const C&) { return std::uint64_t(0); });
-    counter("keepalived_authentication_mismatch_total", "Authentication mismatch",
-            drop(vrrp::Drop::auth_mismatch));
-    counter("keepalived_authentication_failure_total", "Authentication failure",
-            [](const Runner&, const C&) { return std::uint64_t(0); });
-    counter("keepalived_priority_zero_received_total", "Priority zero received",
-            [](const Runner&, const C& c) { return c.priority_zero_rx; });
-    counter("keepalived_priority_zero_sent_total", "Priority zero sent",
-            [](const Runner&, const C& c) { return c.priority_zero_tx; });
-    // keepalived reports the configured delay (seconds) under this name, not a count.
-    counter("keepalived_gratuitous_arp_delay_total", "Gratuitous ARP delay",
-            [](const Runner& r, const C&) {
-              return std::uint64_t(
-                  std::chrono::duration_cast<std::chrono::seconds>(r.cfg.garp.garp_master_delay)
-                      .count());
-            });
-    trackers_.metrics(m);
-  }
-
-  void vigil_metrics(core::Metrics& m) const {
-    using T = core::Metrics::Type;
-    auto inst = [](const Runner& r) { return r.name(); };
-    m.family("vigil_vrrp_drops_total", T::counter,
-             "Adverts an instance dropped, by reason (RFC 9568 7.1 receive checks)");
-    for (const auto& r : runners_)
-      for (std::size_t k = 1; k < std::size_t(vrrp::Drop::count_); ++k)
-        m.sample({{"iname", inst(*r)}, {"reason", vrrp::to_string(vrrp::Drop(k))}},
-                 r->fsm.counters().drops[k]);
-    m.family("vigil_vrrp_unmatched_drops_total", T::counter,
-             "Packets no instance took (undecodable, or for a VRID not configured here)");
-    for (std::size_t k = 1; k < socket_drops_.size(); ++k)
-      m.sample({{"reason", vrrp::to_string(vrrp::Drop(k))}}, socket_drops_[k]);
-    m.family("vigil_vrrp_priority", T::gauge, "Effective priority (after tracking)");
-    for (const auto& r : runners_)
-      m.sample({{"iname", inst(*r)}}, double(r->fsm.priority()));
-    m.family("vigil_vrrp_configured_priority", T::gauge, "Configured priority");
-    for (const auto& r : runners_)
-      m.sample({{"iname", inst(*r)}}, double(r->cfg.priority));
-    m.family("vigil_vrrp_seconds_since_transition", T::gauge,
-             "Time since the instance last changed state");
-    const auto now = Clock::now();
-    for (const auto& r : runners_)
-      m.sample({{"iname", inst(*r)}},
-               std::chrono::duration<double>(now - r->last_transition).count());
-    m.family("vigil_vrrp_vips_present", T::gauge, "1 while the instance's VIPs are configured");
-    for (const auto& r : runners_)
-      m.sample({{"iname", inst(*r)}}, r->vips_present ? 1.0 : 0.0);
-    m.family("vigil_vrrp_peer_adverts_total", T::counter,
-             "Adverts received per peer; for VRRPv3 over IPv4, by checksum form (RFC 5798 "
-             "pseudo-header or RFC 9568 message only)");
-    for (const auto& r : runners_)
-      for (const auto& [addr, p] : r->fsm.peers()) {
-        std::string a = addr.to_string();
-        if (r->cfg.version == 3 && r->cfg.family == core::Family::inet) {
-          m.sample({{"iname", inst(*r)}, {"peer", a}, {"checksum", "rfc5798_pseudo_header"}},
-                   p.checksum_pseudo_header);
-          m.sample({{"iname", inst(*r)}, {"peer", a}, {"checksum", "rfc9568_message_only"}},
-                   p.checksum_message_only);
-        } else {
-          m.sample({{"iname", inst(*r)}, {"peer", a}, {"checksum", "any"}}, p.adverts);
-        }
-      }
+    parts.push_back([this](core::Metrics& m) { vrrp_exporter_metrics(m, runners_, trackers_); });
+    parts.push_back([this](core::Metrics& m) { vrrp_vigil_metrics(m, runners_, socket_drops_); });
   }
 
 private:
   // --- lifecycle -------------------------------------------------------------------------------
-
-  /// static_ipaddress, static_routes and static_rules: on the host while vigild runs.
-  void set_statics(const core::config::Config& c, bool add) {
-    if (!add)
-      apply_routes_rules("static", c.static_routes, c.static_rules, false);
-    for (const auto& a : c.static_ipaddress) {
-      std::string dev = a.dev.value_or(c.global_defs.default_interface);
-      const auto* l = ifs_.find(dev);
-      if (!l) {
-        log_.error("static address {}: interface {} does not exist", a.address.to_string(), dev);
-        continue;
-      }
-      netlink_change("static", add, "address " + a.address.to_string(),
-                     core::io::address_request(add, l->index, a));
-    }
-    if (add)
-      apply_routes_rules("static", c.static_routes, c.static_rules, true);
-  }
 
   /// Every VIP of the configuration: never taken for an interface's primary address.
   void collect_vips() {
@@ -424,50 +173,13 @@ private:
     }
   }
 
-  /// What makes a changed instance a different one: its identity on the wire, its socket, or
-  /// address ownership. nullopt when the change can be made in place.
-  static std::optional<std::string> restart_reason(const VrrpInstance& a, const VrrpInstance& b) {
-    using core::config::AuthType;
-    if (a.interface != b.interface)
-      return "interface";
-    if (a.virtual_router_id != b.virtual_router_id)
-      return "virtual_router_id";
-    if (a.family != b.family)
-      return "the address family";
-    if (a.version != b.version)
-      return "version";
-    if (a.use_vmac != b.use_vmac)
-      return "use_vmac";
-    if (a.auth_type != b.auth_type && (a.auth_type == AuthType::ah || b.auth_type == AuthType::ah))
-      return "auth_type AH";
-    if (a.unicast_peer.empty() != b.unicast_peer.empty())
-      return "unicast or multicast";
-    if (a.mcast_dst_ip != b.mcast_dst_ip)
-      return "mcast_dst_ip";
-    if ((a.priority == 255) != (b.priority == 255))
-      return "address ownership (priority 255)";
-    return std::nullopt;
-  }
-
-  /// The names of the keywords that differ between two instance configurations, for the log.
-  static std::string changed_keywords(const VrrpInstance& a, const VrrpInstance& b) {
-    std::string out;
-    boost::mp11::mp_for_each<
-        boost::describe::describe_members<VrrpInstance, boost::describe::mod_public>>(
-        [&](auto member) {
-          if (!(a.*member.pointer == b.*member.pointer))
-            out += (out.empty() ? "" : ", ") + std::string(member.name);
-        });
-    return out;
-  }
-
   /// Reload in place: the new settings go to the state machine (state, timers and counters
   /// stay); on a node that holds the VIPs, only the difference is applied: new addresses,
   /// routes and rules are added (and announced), gone ones removed, changed attributes replaced
   /// (RTM_NEWADDR with NLM_F_REPLACE), so an address that stays never leaves the interface.
   void reconfigure(Runner& r, VrrpInstance c) {
     auto now = Clock::now();
-    log_.info("({}) reconfigured in place: {}", c.name, changed_keywords(r.cfg, c));
+    log_.info("({}) reconfigured in place: {}", c.name, vrrp::changed_keywords(r.cfg, c));
     if (r.cfg.name != c.name)
       log_.info("({}) was {} before the reload", c.name, r.cfg.name);
     VrrpInstance old = std::exchange(r.cfg, std::move(c));
@@ -475,46 +187,19 @@ private:
     save_state();
     std::set<core::IpAddress> announce;
     if (r.vips_present) {
-      auto before = resolved_vips(r, old);
-      auto after = resolved_vips(r, r.cfg);
-      auto has = [](const auto& list, const auto& item) {
-        return std::find(list.begin(), list.end(), item) != list.end();
-      };
-      auto same_place = [](const auto& x, const auto& y) {
-        return x.first.address == y.first.address && x.second == y.second;
-      };
-      auto minus = [&](const auto& a, const auto& b) { // what `a` has and `b` does not
-        std::decay_t<decltype(a)> out;
-        for (const auto& x : a)
-          if (!has(b, x))
-            out.push_back(x);
-        return out;
-      };
-      auto routes_gone = minus(old.virtual_routes, r.cfg.virtual_routes);
-      auto routes_new = minus(r.cfg.virtual_routes, old.virtual_routes);
-      auto rules_gone = minus(old.virtual_rules, r.cfg.virtual_rules);
-      auto rules_new = minus(r.cfg.virtual_rules, old.virtual_rules);
-      apply_routes_rules(r.name(), routes_gone, rules_gone, false);
-      for (const auto& x : before)
-        if (std::none_of(after.begin(), after.end(),
-                         [&](const auto& y) { return same_place(x, y); }))
-          if (x.second > 0)
-            vip_request(r, false, x.first, x.second);
-      for (const auto& y : after) {
-        if (has(before, y))
-          continue;
-        if (y.second == 0) {
-          log_.error("({}) cannot add {}: interface {} does not exist", r.name(),
-                     y.first.address.to_string(),
-                     y.first.dev.value_or(r.cfg.interface.value_or("?")));
-          continue;
-        }
-        vip_request(r, true, y.first, y.second); // NLM_F_REPLACE: changed attributes in place
-        if (std::none_of(before.begin(), before.end(),
-                         [&](const auto& x) { return same_place(x, y); }))
-          announce.insert(y.first.address.address);
-      }
-      apply_routes_rules(r.name(), routes_new, rules_new, true);
+      const std::string who = "(" + r.name() + ")";
+      auto routes = vrrp::diff_routes(old, r.cfg);
+      auto addresses = vrrp::diff_addresses(placed_vips(r, old), placed_vips(r, r.cfg));
+      net_.routes_rules(who, routes.routes_gone, routes.rules_gone, false);
+      for (const auto& [spec, ifindex] : addresses.remove)
+        net_.address(who, false, spec, ifindex);
+      for (const auto& [spec, ifindex] : addresses.unplaced)
+        log_.error("({}) cannot add {}: interface {} does not exist", r.name(),
+                   spec.address.to_string(), spec.dev.value_or(r.cfg.interface.value_or("?")));
+      for (const auto& [spec, ifindex] : addresses.add)
+        net_.address(who, true, spec, ifindex); // NLM_F_REPLACE: changed attributes in place
+      net_.routes_rules(who, routes.routes_new, routes.rules_new, true);
+      announce = std::move(addresses.announce);
     }
     execute(r, r.fsm.reconfigure(vrrp::Settings::from_config(r.cfg), now));
     // keepalived: GARP / unsolicited NA only for the addresses a reload added.
@@ -527,16 +212,6 @@ private:
     }
     update_source(r);
     rearm(r);
-  }
-
-  /// The instance's addresses (VIPs and excluded VIPs) with the interface each goes on.
-  std::vector<std::pair<core::config::AddressSpec, int>> resolved_vips(Runner& r,
-                                                                       const VrrpInstance& cfg) {
-    std::vector<std::pair<core::config::AddressSpec, int>> out;
-    for_each_vip(r, cfg, [&](const core::config::AddressSpec& spec, int ifindex) {
-      out.emplace_back(spec, ifindex);
-    });
-    return out;
   }
 
   static std::string hash_of(const VrrpInstance& c) {
@@ -575,10 +250,9 @@ private:
     if (age < core::Duration{0} || age >= latest)
       return no(fmt::format("it was last heard {:.3f} s ago, the backups take over after {:.3f} s",
                             secs(age), secs(latest)));
-    bool all_there = true;
-    auto& self = const_cast<Runner&>(r);
-    for_each_vip(self, [&](const core::config::AddressSpec& spec, int ifindex) {
-      all_there = all_there && ifindex > 0 && ifs_.has_address(ifindex, spec.address.address);
+    auto vips = placed_vips(r, r.cfg);
+    bool all_there = std::all_of(vips.begin(), vips.end(), [&](const auto& v) {
+      return v.ifindex > 0 && ifs_.has_address(v.ifindex, v.spec.address.address);
     });
     if (!all_there)
       return no("its addresses are no longer on the interfaces");
@@ -649,13 +323,12 @@ private:
   void remove_stale_vips(Runner& r) {
     if (r.fsm.settings().priority == 255)
       return; // the owner is master at once anyway
-    for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
+    for (const auto& [spec, ifindex] : placed_vips(r, r.cfg))
       if (ifindex > 0 && ifs_.has_address(ifindex, spec.address.address)) {
         log_.info("({}) removing {} left on the interface by a previous run", r.name(),
                   spec.address.to_string());
-        vip_request(r, false, spec, ifindex);
+        net_.address("(" + r.name() + ")", false, spec, ifindex);
       }
-    });
   }
 
   /// Owns its runner: a runner dropped by a reload lives until its loop has seen `stopped`.
@@ -722,39 +395,14 @@ private:
   /// false while it does not exist yet (its creation is reported by a link event).
   bool bind_vmac(Runner& r, const core::io::Link& parent) {
     std::string name = vmac_name(r);
-    const auto* vm = ifs_.find(name);
+    auto mac =
+        r.cfg.use_vmac->mac.value_or(vrrp::virtual_mac(r.cfg.family, r.cfg.virtual_router_id));
+    const auto* vm = vmacs_.ensure("(" + r.name() + ")", name, parent, mac);
     if (!vm) {
       r.vmac_ifindex = 0;
-      auto mac =
-          r.cfg.use_vmac->mac.value_or(vrrp::virtual_mac(r.cfg.family, r.cfg.virtual_router_id));
-      if (!vmac_pending_.count(name)) {
-        vmac_pending_.insert(name);
-        log_.info("({}) creating VMAC {} on {}", r.name(), name, parent.name);
-        ifs_.command().request(core::io::macvlan_request(name, parent.index, mac), {},
-                               [this, name](const core::io::NetlinkError* e) {
-                                 vmac_pending_.erase(name);
-                                 if (e)
-                                   log_.error("cannot create VMAC {}: {}", name, e->message);
-                               });
-      }
       return false;
     }
     r.vmac_ifindex = vm->index;
-    if (!(vm->flags & IFF_UP)) {
-      netlink_change("(" + r.name() + ")", true, "IPv6 address generation off on " + name,
-                     core::io::addr_gen_none_request(vm->index));
-      netlink_change("(" + r.name() + ")", true, "VMAC " + name + " up",
-                     core::io::link_up_request(vm->index));
-    }
-    // Answer ARP only on the interface that holds the address: the VIP from the VMAC (with the
-    // virtual MAC), the host's own addresses from the parent (keepalived issue #2282).
-    set_sysctl("net/ipv4/conf/" + parent.name + "/arp_ignore", "1");
-    // ARP requests the parent sends for traffic from the VIP must not say "VIP is at the
-    // parent's MAC": announce the parent's own address instead.
-    set_sysctl("net/ipv4/conf/" + parent.name + "/arp_announce", "2");
-    set_sysctl("net/ipv4/conf/" + name + "/arp_ignore", "1");
-    set_sysctl("net/ipv4/conf/" + name + "/accept_local", "1");
-    set_sysctl("net/ipv4/conf/" + name + "/rp_filter", "0");
     if (!r.cfg.use_vmac->xmit_base) {
       try {
         r.tx_socket = &socket_for(vm->index, name, r.cfg.family, false,
@@ -764,36 +412,6 @@ private:
       }
     }
     return vm->flags & IFF_UP;
-  }
-
-  /// Writes a sysctl, remembering the value it had so stop() restores it.
-  void set_sysctl(const std::string& key, const std::string& value) {
-    std::string path = "/proc/sys/" + key;
-    auto old = core::io::FileWatch::read(path);
-    if (!old) {
-      log_.warn("cannot read {}", path);
-      return;
-    }
-    while (!old->empty() && (old->back() == '\n' || old->back() == ' '))
-      old->pop_back();
-    if (*old == value)
-      return;
-    std::ofstream out(path);
-    out << value;
-    out.flush();
-    if (!out) {
-      log_.warn("cannot write {} = {}", path, value);
-      return;
-    }
-    sysctls_.emplace(path, *old); // keeps the first (original) value
-  }
-
-  void restore_sysctls() {
-    for (const auto& [path, value] : sysctls_) {
-      std::ofstream out(path);
-      out << value;
-    }
-    sysctls_.clear();
   }
 
   /// One socket per interface, family and transport (VRRP, or VRRP behind IPsec AH).
@@ -814,13 +432,6 @@ private:
       s->discard_input(); // a VMAC socket only sends; the parent's socket receives
     sockets_.emplace(key, std::move(s));
     return *raw;
-  }
-
-  /// net.ipv6.conf.IF.forwarding (a procfs read: memory-backed, it does not block).
-  static bool ipv6_forwarding(const std::string& ifname) {
-    std::ifstream in("/proc/sys/net/ipv6/conf/" + ifname + "/forwarding");
-    int v = 0;
-    return (in >> v) && v != 0;
   }
 
   std::optional<core::IpAddress> primary(int ifindex, core::Family f) const {
@@ -1200,8 +811,11 @@ private:
     }
   }
 
-  template <class F> void for_each_vip(Runner& r, F f) { for_each_vip(r, r.cfg, f); }
-  template <class F> void for_each_vip(Runner& r, const VrrpInstance& cfg, F f) {
+  /// The addresses (VIPs and excluded VIPs) of `cfg`, run by `r`, with the interface each
+  /// goes on: its `dev`, else the VMAC for addresses of the instance's family, else the
+  /// instance's interface (0 when it does not exist).
+  std::vector<vrrp::PlacedAddress> placed_vips(const Runner& r, const VrrpInstance& cfg) const {
+    std::vector<vrrp::PlacedAddress> out;
     auto visit = [&](const std::vector<core::config::AddressSpec>& list) {
       for (const auto& spec : list) {
         bool on_vmac = cfg.use_vmac && spec.address.address.family() == cfg.family;
@@ -1210,204 +824,39 @@ private:
           const auto* l = ifs_.find(*spec.dev);
           ifindex = l ? l->index : 0;
         }
-        f(spec, ifindex);
+        out.push_back({spec, ifindex});
       }
     };
     visit(cfg.virtual_ipaddress);
     visit(cfg.virtual_ipaddress_excluded);
+    return out;
   }
 
   /// VIPs, then virtual routes, then virtual rules when adding; the reverse when removing
   /// (a route may use a VIP as its source, so the address must exist first).
   void set_vips(Runner& r, bool add) {
     r.vips_present = add;
+    const std::string who = "(" + r.name() + ")";
     if (!add)
-      apply_routes_rules(r.name(), r.cfg.virtual_routes, r.cfg.virtual_rules, false);
-    for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
+      net_.routes_rules(who, r.cfg.virtual_routes, r.cfg.virtual_rules, false);
+    for (const auto& [spec, ifindex] : placed_vips(r, r.cfg)) {
       if (ifindex == 0) {
         log_.error("({}) cannot {} {}: interface {} does not exist", r.name(),
                    add ? "add" : "remove", spec.address.to_string(),
                    spec.dev.value_or(r.cfg.interface.value_or("?")));
-        return;
+        continue;
       }
-      vip_request(r, add, spec, ifindex);
-    });
-    if (add)
-      apply_routes_rules(r.name(), r.cfg.virtual_routes, r.cfg.virtual_rules, true);
-  }
-
-  void vip_request(Runner& r, bool add, const core::config::AddressSpec& spec, int ifindex) {
-    netlink_change("(" + r.name() + ")", add, "address " + spec.address.to_string(),
-                   core::io::address_request(add, ifindex, spec));
-  }
-
-  void apply_routes_rules(const std::string& who,
-                          const std::vector<core::config::RouteSpec>& routes,
-                          const std::vector<core::config::RuleSpec>& rules, bool add) {
-    auto do_routes = [&] {
-      for (const auto& rt : routes) {
-        // The interface index of `dev` (0: none); nullopt (logged) when it does not exist.
-        auto index_of = [&](const std::optional<std::string>& dev) -> std::optional<int> {
-          if (!dev)
-            return 0;
-          if (const auto* l = ifs_.find(*dev))
-            return l->index;
-          log_.error("{} cannot {} route {}: interface {} does not exist", who,
-                     add ? "add" : "remove", rt.to.to_string(), *dev);
-          return std::nullopt;
-        };
-        auto oif = index_of(rt.dev);
-        std::vector<int> path_oifs;
-        for (const auto& nh : rt.nexthops)
-          if (auto i = index_of(nh.dev); i && oif)
-            path_oifs.push_back(*i);
-          else
-            oif.reset();
-        if (!oif)
-          continue;
-        netlink_change(who, add, "route " + rt.to.to_string(),
-                       core::io::route_request(add, rt, *oif, path_oifs));
-      }
-    };
-    auto do_rules = [&] {
-      for (const auto& ru : rules)
-        netlink_change(who, add,
-                       "rule" +
-                           (ru.preference ? " " + std::to_string(*ru.preference) : std::string()),
-                       core::io::rule_request(add, ru));
-    };
-    if (add) {
-      do_routes();
-      do_rules();
-    } else {
-      do_rules();
-      do_routes();
+      net_.address(who, add, spec, ifindex);
     }
-  }
-
-  /// Sends an rtnetlink change; the kernel's refusal is logged with its reason. Removing
-  /// something that is already gone is not an error.
-  void netlink_change(const std::string& who, bool add, std::string what,
-                      std::vector<std::uint8_t> msg) {
-    ifs_.command().request(
-        std::move(msg), {},
-        [this, who, add, what = std::move(what)](const core::io::NetlinkError* e) {
-          if (!e)
-            return;
-          if (!add && (e->code == EADDRNOTAVAIL || e->code == ENODEV || e->code == ESRCH ||
-                       e->code == ENOENT))
-            return;
-          if (add && e->code == EEXIST)
-            return; // already there (a rule)
-          log_.error("{} cannot {} {}: {}", who, add ? "add" : "remove", what, e->message);
-        });
+    if (add)
+      net_.routes_rules(who, r.cfg.virtual_routes, r.cfg.virtual_rules, true);
   }
 
   /// `only`: announce just these addresses (those a reload added); null: all of them.
   void send_garp(Runner& r, std::uint32_t rounds, const std::set<core::IpAddress>* only = nullptr) {
-    if (rounds == 0)
-      return;
-    std::map<int, std::vector<std::vector<std::uint8_t>>> frames;
-    std::map<int, bool> v6;
-    for_each_vip(r, [&](const core::config::AddressSpec& spec, int ifindex) {
-      const auto* link = ifs_.find(ifindex);
-      if (!link || !link->has_mac)
-        return;
-      const auto& a = spec.address.address;
-      if (only && !only->count(a))
-        return;
-      if (a.is_v4()) {
-        frames[ifindex].push_back(vrrp::garp_frame(link->mac, a));
-      } else {
-        auto ll = primary(ifindex, core::Family::inet6);
-        if (!ll)
-          ll = primary(r.ifindex, core::Family::inet6); // a VMAC has no link-local of its own
-        if (!ll)
-          return;
-        // Like keepalived: the Router flag only when this host forwards IPv6 on the interface.
-        frames[ifindex].push_back(
-            vrrp::unsolicited_na_frame(link->mac, *ll, a, ipv6_forwarding(link->name)));
-        v6[ifindex] = true;
-      }
-    });
-    const auto& g = config_->global_defs;
-    for (auto& [ifindex, list] : frames) {
-      auto gap = v6[ifindex] ? g.vrrp_gna_interval : g.vrrp_garp_interval;
-      asio::co_spawn(ctx_, announcer_.burst(ifindex, std::move(list), rounds, gap), asio::detached);
-    }
-  }
-
-  // --- state ----------------------------------------------------------------------------------
-
-  void instance_json(core::Json& j, const Runner& r) const {
-    const auto& f = r.fsm;
-    j.begin_object();
-    j.key("name").value(r.name());
-    j.key("state").value(vrrp::to_string(f.state()));
-    j.key("interface").value(r.cfg.interface.value_or(""));
-    j.key("vrid").value(unsigned(r.cfg.virtual_router_id));
-    j.key("family").value(r.cfg.family == core::Family::inet ? "inet" : "inet6");
-    j.key("version").value(unsigned(r.cfg.version));
-    j.key("priority").value(unsigned(f.priority()));
-    j.key("configured_priority").value(unsigned(r.cfg.priority));
-    j.key("source");
-    r.source ? j.value(r.source->to_string()) : j.null();
-    j.key("master");
-    f.master_address() ? j.value(f.master_address()->to_string()) : j.null();
-    j.key("advert_int_s")
-        .number_text(core::seconds_text(
-            std::chrono::duration_cast<std::chrono::microseconds>(r.cfg.advert_int).count()));
-    j.key("master_down_interval_s")
-        .number_text(core::seconds_text(
-            std::chrono::duration_cast<std::chrono::microseconds>(f.master_down_interval())
-                .count()));
-    j.key("vips_present").value(r.vips_present);
-    j.key("vips").begin_array();
-    for (const auto& a : r.cfg.virtual_ipaddress)
-      j.value(a.address.to_string());
-    j.end_array();
-    j.key("excluded_vips").begin_array();
-    for (const auto& a : r.cfg.virtual_ipaddress_excluded)
-      j.value(a.address.to_string());
-    j.end_array();
-    j.key("sync_group");
-    r.cfg.sync_group ? j.value(*r.cfg.sync_group) : j.null();
-    j.key("track_faults").begin_array();
-    for (const auto& f : r.track_faults)
-      j.value(f);
-    j.end_array();
-    j.key("seconds_since_transition")
-        .value(std::chrono::duration<double>(Clock::now() - r.last_transition).count());
-    const auto& c = f.counters();
-    j.key("counters").begin_object();
-    j.key("adverts_rx").value(static_cast<unsigned long long>(c.adverts_rx));
-    j.key("adverts_tx").value(static_cast<unsigned long long>(c.adverts_tx));
-    j.key("priority_zero_rx").value(static_cast<unsigned long long>(c.priority_zero_rx));
-    j.key("priority_zero_tx").value(static_cast<unsigned long long>(c.priority_zero_tx));
-    j.key("became_master").value(static_cast<unsigned long long>(c.became_master));
-    j.key("released_master").value(static_cast<unsigned long long>(c.released_master));
-    j.key("drops").begin_object();
-    for (std::size_t k = 1; k < c.drops.size(); ++k)
-      if (c.drops[k])
-        j.key(vrrp::to_string(vrrp::Drop(k))).value(static_cast<unsigned long long>(c.drops[k]));
-    j.end_object();
-    j.end_object();
-    j.key("peers").begin_array();
-    for (const auto& [addr, p] : f.peers()) {
-      j.begin_object();
-      j.key("address").value(addr.to_string());
-      j.key("adverts").value(static_cast<unsigned long long>(p.adverts));
-      j.key("last_priority").value(unsigned(p.last_priority));
-      if (r.cfg.version == 3 && r.cfg.family == core::Family::inet) {
-        j.key("checksum_rfc5798_pseudo_header")
-            .value(static_cast<unsigned long long>(p.checksum_pseudo_header));
-        j.key("checksum_rfc9568_message_only")
-            .value(static_cast<unsigned long long>(p.checksum_message_only));
-      }
-      j.end_object();
-    }
-    j.end_array();
-    j.end_object();
+    garps_.announce(
+        placed_vips(r, r.cfg), r.ifindex, rounds, config_->global_defs,
+        [this](int ifindex) { return primary(ifindex, core::Family::inet6); }, only);
   }
 
   asio::io_context& ctx_;
@@ -1415,19 +864,19 @@ private:
   spdlog::logger& log_;
   core::io::Interfaces& ifs_;
   ProcessRunner& runner_;
-  vrrp::io::Announcer announcer_;
+  NetChanges net_;
+  Vmacs vmacs_;
+  Garps garps_;
   core::io::FileWatch files_;
   Trackers trackers_;
   Notifier& notifier_;
   bool syncing_ = false;
-  std::set<std::string> vmac_pending_;         ///< VMACs being created
-  std::map<std::string, std::string> sysctls_; ///< path -> original value
   core::config::ConfigPtr config_;
   using SocketKey = std::tuple<int, core::Family, vrrp::io::Transport>;
   std::map<SocketKey, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;
   std::vector<std::shared_ptr<Runner>> runners_;
   std::set<core::IpAddress> all_vips_;
-  std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)> socket_drops_{};
+  DropCounts socket_drops_{};
   bool stopping_ = false;
   StateFile state_;
   std::optional<PreviousRun> previous_; ///< only while the first instances start
