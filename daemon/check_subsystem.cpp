@@ -12,6 +12,7 @@
 #include <random>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -98,7 +99,8 @@ struct Group {
   std::uint64_t failures = 0;
   std::optional<check::io::ProbeResult> last;
   std::optional<std::int64_t> dynamic_weight; ///< misc_dynamic: the weight last asked for
-  bool fresh = false; ///< made by the build in progress (not kept from before a reload)
+  bool fresh = false;        ///< made by the build in progress (not kept from before a reload)
+  std::uint64_t claimed = 0; ///< the last build that found a use for it
   bool in_flight = false;
   bool queued = false;
   bool retired = false;
@@ -106,6 +108,12 @@ struct Group {
   asio::cancellation_signal cancel;
 };
 using GroupPtr = std::shared_ptr<Group>;
+
+/// Probes by kind and target: where a new checker looks for a probe to share.
+using GroupKey = std::tuple<int, core::IpAddress, std::uint16_t>;
+GroupKey key_of(const Group& g) {
+  return {int(g.checker.kind), g.target.address, g.target.port};
+}
 
 /// FILE_CHECK: follows a track_file instead of probing.
 struct FileSub {
@@ -126,7 +134,8 @@ struct ServiceRun {
   std::vector<check::Destination> table; ///< the desired table as last computed
   /// Per real server and checker: the group that probes it (nullptr for FILE_CHECK).
   std::vector<std::vector<GroupPtr>> groups;
-  bool kept = false; ///< carried unchanged through the reload in progress
+  bool kept = false;    ///< carried unchanged through the reload in progress
+  std::size_t slot = 0; ///< its position in services_ (and in the tables the sink hears)
 };
 
 std::string kind_name(CheckerKind k) {
@@ -165,13 +174,13 @@ public:
     build(config, {});
   }
 
-  void reload(const core::config::ConfigPtr& next) override {
+  void reload(const core::config::ConfigPtr& next, const core::config::ConfigDiff& diff) override {
     if (!loop_running_) {
       start(next);
       return;
     }
     // (a reload to no virtual server at all still rebuilds: the sink hears an empty table)
-    build(next, std::move(services_));
+    build(next, std::move(services_), &diff);
   }
 
   asio::awaitable<void> stop() override {
@@ -295,7 +304,8 @@ private:
   /// Makes the probes and services of `config`. Probes identical to running ones are kept
   /// with their schedule, verdict and counters; services of `old` carry their real servers'
   /// state over, so a reload notifies only what really changed.
-  void build(const core::config::ConfigPtr& config, std::vector<std::unique_ptr<ServiceRun>> old) {
+  void build(const core::config::ConfigPtr& config, std::vector<std::unique_ptr<ServiceRun>> old,
+             const core::config::ConfigDiff* diff = nullptr) {
     building_ = true;
     const auto now = Clock::now();
     // The SSL block: replaced only when it changed (probes in flight keep using the old one).
@@ -305,57 +315,35 @@ private:
       tls_config_ = config->ssl;
       tls_set_ = true;
     }
-    std::vector<GroupPtr> previous = std::move(groups_);
-    groups_.clear();
+    ++build_gen_;
     file_subs_.clear();
     std::map<std::string, std::optional<RunAs>> identities; // resolved once per script user
     std::uniform_real_distribution<double> warmup(0.0, 1.0);
     std::vector<std::unique_ptr<ServiceRun>> services;
-    using Key = std::tuple<int, core::IpAddress, std::uint16_t>;
-    std::map<Key, std::vector<GroupPtr>> index;
-    // The previous run's groups by target: a reload of 37,000 real servers must not compare
-    // each new checker with every old one (keepalived #2318 was that O(n^2), 132 s).
-    std::map<Key, std::vector<std::size_t>> previous_index;
-    for (std::size_t i = 0; i < previous.size(); ++i)
-      if (previous[i])
-        previous_index[{int(previous[i]->checker.kind), previous[i]->target.address,
-                        previous[i]->target.port}]
-            .push_back(i);
-    std::map<std::string, std::size_t> old_slot; // old services by name
-    for (std::size_t i = 0; i < old.size(); ++i)
-      if (old[i])
-        old_slot.emplace(old[i]->name, i);
-    std::unordered_map<const Group*, std::size_t> previous_slot;
-    for (std::size_t i = 0; i < previous.size(); ++i)
-      if (previous[i])
-        previous_slot.emplace(previous[i].get(), i);
+    services.reserve(config->virtual_servers.size());
+    std::vector<GroupPtr> made; // the probes this build creates
+    // The probe index (index_) lives across builds, so a reload of 37,000 real servers neither
+    // compares each new checker with every old one (keepalived #2318 was that O(n^2), 132 s)
+    // nor rebuilds an index of them all. Which virtual servers are unchanged the parse worker
+    // worked out (`diff`: old services_ are in the running configuration's order).
+    const bool diff_fits = diff && diff->unchanged_vs.size() == config->virtual_servers.size();
     for (std::size_t v = 0; v < config->virtual_servers.size(); ++v) {
       const VirtualServer& vs = config->virtual_servers[v];
       // An unchanged virtual server keeps its run (state, table, names) and its probes as they
       // are: a reload that changes one real server of 37,000 touches that one.
-      if (auto it = old_slot.find(core::config::describe_vs(vs));
-          it != old_slot.end() && old[it->second] && old[it->second]->svc.config() == vs) {
-        auto run = std::move(old[it->second]);
+      const auto was = diff_fits ? diff->unchanged_vs[v] : std::nullopt;
+      if (was && *was < old.size() && old[*was]) {
+        auto run = std::move(old[*was]);
         run->svc.rebind(vs);
         run->kept = true;
         for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
           const RealServer& rs = vs.real_servers[r];
           for (std::size_t c = 0; c < rs.checkers.size(); ++c) {
             const Checker& k = rs.checkers[c];
-            Sub sub{v, r, c};
-            if (k.kind == CheckerKind::file_check) {
-              file_subs_.push_back({sub, k.track_file, k.file_weight, k.file_reverse});
-              continue;
-            }
-            const GroupPtr& g = run->groups[r][c];
-            if (auto p = previous_slot.find(g.get()); p != previous_slot.end()) {
-              previous[p->second].reset(); // claimed: not retired below
-              previous_slot.erase(p);
-              g->subs.clear();
-              index[{int(g->checker.kind), g->target.address, g->target.port}].push_back(g);
-              groups_.push_back(g);
-            }
-            g->subs.push_back(sub);
+            if (k.kind == CheckerKind::file_check)
+              file_subs_.push_back({Sub{v, r, c}, k.track_file, k.file_weight, k.file_reverse});
+            else
+              run->groups[r][c]->claimed = build_gen_;
           }
         }
         services.push_back(std::move(run));
@@ -371,9 +359,8 @@ private:
         run->groups[r].resize(rs.checkers.size());
         for (std::size_t c = 0; c < rs.checkers.size(); ++c) {
           const Checker& k = rs.checkers[c];
-          Sub sub{v, r, c};
           if (k.kind == CheckerKind::file_check) {
-            file_subs_.push_back({sub, k.track_file, k.file_weight, k.file_reverse});
+            file_subs_.push_back({Sub{v, r, c}, k.track_file, k.file_weight, k.file_reverse});
             continue;
           }
           check::io::Target t{k.connect_ip.value_or(rs.address), k.connect_port.value_or(rs.port)};
@@ -383,22 +370,16 @@ private:
             t.port = 53;
           Checker key = k;
           key.where = {};
-          Key where{int(k.kind), t.address, t.port};
-          auto& bucket = index[where];
+          // A running probe of the same target and settings is shared (keepalived #2111): one
+          // this build made for another real server, one an unchanged virtual server keeps, or
+          // one the previous configuration had (it keeps its schedule, verdict and counters).
+          auto& bucket = index_[GroupKey{int(k.kind), t.address, t.port}];
           GroupPtr g;
           for (auto& cand : bucket)
-            if (cand->same(key, t, suspend))
+            if (cand->same(key, t, suspend)) {
               g = cand;
-          if (!g) {
-            if (auto it = previous_index.find(where); it != previous_index.end())
-              for (std::size_t i : it->second)
-                if (auto& p = previous[i]; p && p->same(key, t, suspend)) {
-                  previous_slot.erase(p.get());
-                  g = std::move(p);
-                  g->subs.clear();
-                  break;
-                }
-          }
+              break;
+            }
           if (!g) {
             g = std::make_shared<Group>(key, t, suspend, now, warmup(rng_));
             g->desc = target_text(vs, t);
@@ -420,23 +401,44 @@ private:
                         suspend->to_string(), kind_name(k.kind), g->desc);
             }
             arm(g);
+            bucket.push_back(g);
+            groups_.push_back(g);
+            made.push_back(g);
           }
+          g->claimed = build_gen_;
           if (g->fresh)
             log_.info("Activating healthchecker for service {} for VS {}",
                       core::config::describe_rs(vs, rs), run->name);
-          if (g->subs.empty())
-            bucket.push_back(g), groups_.push_back(g);
-          g->subs.push_back(sub);
           run->groups[r][c] = g;
         }
       }
       services.push_back(std::move(run));
     }
-    for (auto& p : previous)
-      if (p)
-        retire(*p);
-    for (auto& g : groups_)
+    // Probes no virtual server uses any more stop and leave the index.
+    std::erase_if(groups_, [&](const GroupPtr& g) {
+      if (g->claimed == build_gen_)
+        return false;
+      retire(*g);
+      if (auto it = index_.find(key_of(*g)); it != index_.end()) {
+        std::erase(it->second, g);
+        if (it->second.empty())
+          index_.erase(it);
+      }
+      return true;
+    });
+    for (auto& g : made)
       g->fresh = false;
+    // Every probe's subscribers follow the new positions: one pass, no lookups.
+    for (auto& g : groups_)
+      g->subs.clear();
+    for (std::size_t v = 0; v < services.size(); ++v) {
+      auto& run = *services[v];
+      run.slot = v;
+      for (std::size_t r = 0; r < run.groups.size(); ++r)
+        for (std::size_t c = 0; c < run.groups[r].size(); ++c)
+          if (const auto& g = run.groups[r][c])
+            g->subs.push_back({v, r, c});
+    }
 
     // Carry state into the new services: each kept probe's verdict (and dynamic weight) is
     // replayed silently; notifications then go only for what differs from before.
@@ -444,11 +446,11 @@ private:
     services_ = std::move(services);
     setup_files(*config);
     // Old services by name, and file subscriptions by service: linear in the config's size.
-    std::map<std::string_view, const ServiceRun*> old_by_name;
+    std::unordered_map<std::string_view, const ServiceRun*> old_by_name;
     for (const auto& o : old)
       if (o)
         old_by_name.emplace(o->name, o.get());
-    std::map<const ServiceRun*, std::vector<const FileSub*>> files_of;
+    std::unordered_map<const ServiceRun*, std::vector<const FileSub*>> files_of;
     for (const auto& f : file_subs_)
       files_of[services_[f.sub.vs].get()].push_back(&f);
     for (auto& s : services_) {
@@ -490,7 +492,7 @@ private:
         handle(*s, std::move(events));
       }
     }
-    std::set<std::string_view> now_names;
+    std::unordered_set<std::string_view> now_names;
     for (const auto& s : services_)
       now_names.insert(s->name);
     for (const auto& o : old)
@@ -498,9 +500,10 @@ private:
         log_.info("Virtual server {} removed by the reload", o->name);
     building_ = false;
     std::vector<std::vector<check::Destination>> tables;
+    tables.reserve(services_.size());
     for (const auto& s : services_)
       tables.push_back(s->table);
-    sink_.tables(config, tables);
+    sink_.tables(config, std::move(tables));
   }
 
   void retire(Group& g) {
@@ -781,14 +784,7 @@ private:
     const bool changed = table != s.table;
     s.table = std::move(table);
     if (changed && !building_)
-      sink_.table(index_of(s), s.table);
-  }
-
-  std::size_t index_of(const ServiceRun& s) const {
-    for (std::size_t i = 0; i < services_.size(); ++i)
-      if (services_[i].get() == &s)
-        return i;
-    return 0;
+      sink_.table(s.slot, s.table);
   }
 
   /// What the kernel table of `s` would change by, as keepalived logs its IPVS changes.
@@ -931,6 +927,8 @@ private:
   std::mt19937_64 rng_;
   core::config::ConfigPtr config_;
   std::vector<GroupPtr> groups_;
+  std::map<GroupKey, std::vector<GroupPtr>> index_; ///< every probe in groups_, by key_of()
+  std::uint64_t build_gen_ = 0;
   std::vector<std::unique_ptr<ServiceRun>> services_;
   std::vector<FileSub> file_subs_;
   std::unique_ptr<FileWatch> files_;

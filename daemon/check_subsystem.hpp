@@ -29,7 +29,7 @@ public:
   virtual ~TableSink() = default;
   /// After a start or reload: the table of every virtual server of `config`, in order.
   virtual void tables(const core::config::ConfigPtr& config,
-                      const std::vector<std::vector<check::Destination>>& per_vs) = 0;
+                      std::vector<std::vector<check::Destination>> per_vs) = 0;
   /// The table of virtual server `vs` (an index into the last config) changed.
   virtual void table(std::size_t vs, const std::vector<check::Destination>& dests) = 0;
 };

@@ -83,7 +83,7 @@ public:
     begin();
   }
 
-  void reload(const core::config::ConfigPtr& next) override {
+  void reload(const core::config::ConfigPtr& next, const core::config::ConfigDiff&) override {
     config_ = next;
     if (!started_ && wants_ipvs(*next))
       begin();
@@ -253,9 +253,9 @@ private:
 public:
   // TableSink
   void tables(const core::config::ConfigPtr& config,
-              const std::vector<std::vector<check::Destination>>& per_vs) override {
+              std::vector<std::vector<check::Destination>> per_vs) override {
     tables_config_ = config;
-    tables_ = per_vs;
+    tables_ = std::move(per_vs);
     poke();
   }
   void table(std::size_t vs, const std::vector<check::Destination>& dests) override {

@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/config/config.hpp"
+#include "core/config/diff.hpp"
 #include "core/metrics.hpp"
 
 namespace vigil::daemon {
@@ -19,8 +20,10 @@ public:
   virtual std::string_view name() const = 0;
   /// Starts from `config`; spawns its coroutines on the io_context it was built with.
   virtual void start(const core::config::ConfigPtr& config) = 0;
-  /// Moves to `next` in place: unchanged objects keep running untouched.
-  virtual void reload(const core::config::ConfigPtr& next) = 0;
+  /// Moves to `next` in place: unchanged objects keep running untouched. `diff` compares the
+  /// running configuration with `next` (computed off the loop).
+  virtual void reload(const core::config::ConfigPtr& next,
+                      const core::config::ConfigDiff& diff) = 0;
   /// Graceful stop (priority-0 adverts, VIP removal, ...); the caller bounds it with a timeout.
   virtual boost::asio::awaitable<void> stop() = 0;
   /// The subsystem's state as a JSON value (for SIGUSR1 and the status endpoint).

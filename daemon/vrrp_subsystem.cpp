@@ -75,7 +75,7 @@ public:
     reevaluate_all();
   }
 
-  void reload(const core::config::ConfigPtr& next) override {
+  void reload(const core::config::ConfigPtr& next, const core::config::ConfigDiff&) override {
     // Instances match by name, else by VRID + family + interface (vrrp/reload.hpp). An
     // unchanged one is not touched; a changed one is reconfigured in place (a master stays
     // master, its adverts keep their cadence, VIPs that stay never leave the interface) unless
