@@ -175,10 +175,15 @@ def test_state_dump_and_counters(lab) -> None:
     b.start()
     a.proc.wait_log(r"Entering MASTER STATE", timeout=30)
     wait_for(lambda: b.proc.grep(r"Entering BACKUP"), what="backup state")
-    mark = b.proc.log_mark()
-    b.proc.signal(signal.SIGUSR1)
-    line = b.proc.wait_log(r"state (\{.*\})$", after=mark).group(1)
-    state = json.loads(line)
+
+    def dump() -> dict:
+        mark = b.proc.log_mark()
+        b.proc.signal(signal.SIGUSR1)
+        return json.loads(b.proc.wait_log(r"state (\{.*\})$", after=mark).group(1))
+
+    # The backup enters BACKUP at startup, before it has heard the master: ask until it has.
+    state = wait_for(lambda: (s := dump())["vrrp"]["instances"][0]["master"] and s, timeout=30,
+                     interval=0.2, what="the backup to know its master")
     (vi,) = state["vrrp"]["instances"]
     assert vi["name"] == "VI_1" and vi["state"] == "BACKUP"
     assert vi["priority"] == 100 and vi["master"] == h1.ipv4()
