@@ -32,6 +32,7 @@
 #include "core/metrics.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/sd_notify.hpp"
+#include "daemon/snmp_agent.hpp"
 #include "daemon/status_server.hpp"
 #include "daemon/subsystem.hpp"
 #include "daemon/vrrp_subsystem.hpp"
@@ -112,8 +113,9 @@ public:
         ctx_, *logs_.daemon, *runner_, [this](const core::config::Command& c) {
           return script_identity(config_->global_defs, c, *logs_.daemon);
         });
-    subsystems_.push_back(
-        make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_, state_path(*config_)));
+    snmp_ = std::make_unique<SnmpAgent>(ctx_, *logs_.daemon);
+    subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_,
+                                              *snmp_, state_path(*config_)));
     // IPVS last: it stops after the checkers (omega's changes reach it) and removes its table.
     auto ipvs = make_ipvs_subsystem(ctx_, logs_);
     auto& sink = *ipvs;
@@ -121,7 +123,7 @@ public:
       sink.instance_state(instance, state);
     });
     subsystems_.push_back(
-        make_check_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_, sink));
+        make_check_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_, *snmp_, sink));
     subsystems_.push_back(std::move(ipvs));
     spawn(startup(), "startup");
     ctx_.run();
@@ -179,6 +181,7 @@ private:
   asio::awaitable<void> startup() {
     co_await interfaces_->load();
     notifier_->configure(*config_);
+    snmp_->configure(config_->global_defs);
     for (auto& s : subsystems_)
       s->start(config_);
     started_ = std::chrono::steady_clock::now();
@@ -285,6 +288,7 @@ private:
         stopping_ = true;
         notify_.stopping();
         co_await stop_all();
+        snmp_->stop(); // after the subsystems' last traps
         if (status_)
           status_->stop();
         signals_.cancel();
@@ -362,6 +366,7 @@ private:
       config_hash_ = hash;
       auto swap = std::chrono::steady_clock::now();
       notifier_->configure(*config_);
+      snmp_->configure(config_->global_defs);
       std::string parts;
       for (auto& s : subsystems_) {
         auto t = std::chrono::steady_clock::now();
@@ -425,6 +430,8 @@ private:
       j.key(std::string(s->name())).raw(s->state_json());
     j.key("notify");
     notifier_->state_json(j);
+    j.key("snmp");
+    snmp_->state_json(j);
     j.end_object();
     return j.str();
   }
@@ -437,6 +444,7 @@ private:
   std::unique_ptr<core::io::Interfaces> interfaces_;
   std::unique_ptr<ProcessRunner> runner_;
   std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<SnmpAgent> snmp_;
   std::vector<std::unique_ptr<Subsystem>> subsystems_;
   std::chrono::steady_clock::time_point started_{};
   SdNotify notify_{*logs_.daemon};

@@ -38,6 +38,7 @@
 #include "core/time.hpp"
 #include "daemon/identity.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/snmp_agent.hpp"
 #include "daemon/trackers.hpp"
 
 namespace vigil::daemon {
@@ -155,9 +156,9 @@ std::string dest_text(const VirtualServer& vs, const check::Destination& d) {
 class CheckSubsystem final : public Subsystem {
 public:
   CheckSubsystem(asio::io_context& ctx, const Logs& logs, Interfaces& ifs, ProcessRunner& runner,
-                 Notifier& notifier, TableSink& sink)
-      : ctx_(ctx), log_(*logs.check), ifs_(ifs), runner_(runner), notifier_(notifier), sink_(sink),
-        prober_(ctx, runner), timer_(ctx), rng_(std::random_device{}()) {}
+                 Notifier& notifier, SnmpAgent& snmp, TableSink& sink)
+      : ctx_(ctx), log_(*logs.check), ifs_(ifs), runner_(runner), notifier_(notifier), snmp_(snmp),
+        sink_(sink), prober_(ctx, runner), timer_(ctx), rng_(std::random_device{}()) {}
 
   std::string_view name() const override { return "check"; }
 
@@ -764,10 +765,17 @@ private:
   /// Logs and notifies `events` of `s`, then logs how its desired table changed.
   void handle(ServiceRun& s, check::ServiceEvents events, bool at_start = false) {
     const VirtualServer& vs = s.svc.config();
+    auto alive = [&] {
+      std::size_t n = 0;
+      for (std::size_t r = 0; r < vs.real_servers.size(); ++r)
+        n += s.svc.rs_up(r) ? 1 : 0;
+      return n;
+    };
     for (const auto& e : events) {
       if (const auto* rc = std::get_if<check::RsChange>(&e)) {
         const RealServer& rs = vs.real_servers[rc->rs];
         notifier_.real_server(vs, rs, rc->up);
+        snmp_.real_server(vs, rs, rc->up, alive(), vs.real_servers.size());
       } else if (const auto* q = std::get_if<check::QuorumChange>(&e)) {
         if (q->up)
           log_.info("Gained quorum {}+{}={} <= {} for VS {}", vs.quorum, vs.hysteresis,
@@ -776,6 +784,7 @@ private:
           log_.info("Lost quorum {}-{}={} > {} for VS {}", vs.quorum, vs.hysteresis,
                     std::int64_t(vs.quorum) - vs.hysteresis, q->live_weight, s.name);
         notifier_.quorum(vs, q->up);
+        snmp_.quorum(vs, q->up, alive(), vs.real_servers.size());
       }
     }
     auto table = s.svc.desired();
@@ -921,6 +930,7 @@ private:
   Interfaces& ifs_;
   ProcessRunner& runner_;
   Notifier& notifier_;
+  SnmpAgent& snmp_;
   TableSink& sink_;
   check::io::Prober prober_;
   asio::steady_timer timer_;
@@ -948,8 +958,9 @@ private:
 
 std::unique_ptr<Subsystem> make_check_subsystem(asio::io_context& ctx, const Logs& logs,
                                                 Interfaces& interfaces, ProcessRunner& runner,
-                                                Notifier& notifier, TableSink& sink) {
-  return std::make_unique<CheckSubsystem>(ctx, logs, interfaces, runner, notifier, sink);
+                                                Notifier& notifier, SnmpAgent& snmp,
+                                                TableSink& sink) {
+  return std::make_unique<CheckSubsystem>(ctx, logs, interfaces, runner, notifier, snmp, sink);
 }
 
 } // namespace vigil::daemon

@@ -22,6 +22,7 @@ class ProcessRunner;
 namespace vigil::daemon {
 
 class Notifier;
+class SnmpAgent;
 
 /// Who applies the desired tables (the IPVS subsystem).
 class TableSink {
@@ -37,6 +38,6 @@ public:
 std::unique_ptr<Subsystem> make_check_subsystem(boost::asio::io_context& ctx, const Logs& logs,
                                                 core::io::Interfaces& interfaces,
                                                 core::io::ProcessRunner& runner, Notifier& notifier,
-                                                TableSink& sink);
+                                                SnmpAgent& snmp, TableSink& sink);
 
 } // namespace vigil::daemon

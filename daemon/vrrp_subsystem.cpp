@@ -20,6 +20,7 @@
 #include "daemon/garp.hpp"
 #include "daemon/identity.hpp"
 #include "daemon/notifier.hpp"
+#include "daemon/snmp_agent.hpp"
 #include "daemon/state_file.hpp"
 #include "daemon/trackers.hpp"
 #include "daemon/vmac.hpp"
@@ -48,14 +49,15 @@ template <class... F> overloaded(F...) -> overloaded<F...>;
 class VrrpSubsystem final : public Subsystem {
 public:
   VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs,
-                ProcessRunner& runner, Notifier& notifier, const std::string& state_path)
+                ProcessRunner& runner, Notifier& notifier, SnmpAgent& snmp,
+                const std::string& state_path)
       : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner), net_(ifs, *logs.vrrp),
         vmacs_(ifs, net_, *logs.vrrp), garps_(ctx, ifs, *logs.vrrp), files_(ctx),
         trackers_(ctx, *logs.vrrp, ifs, files_, runner,
                   [this](const core::config::Command& c) {
                     return script_identity(config_->global_defs, c, log_);
                   }),
-        notifier_(notifier), state_(state_path, *logs.vrrp) {
+        notifier_(notifier), snmp_(snmp), state_(state_path, *logs.vrrp) {
     trackers_.on_change = [this] { reevaluate_all(); };
   }
 
@@ -659,12 +661,38 @@ private:
       // The first of each kind at info (or always with `debug`), the rest at debug.
       bool loud = r.drops_logged[k]++ == 0 || r.cfg.debug > 0;
       auto lvl = loud ? spdlog::level::info : spdlog::level::debug;
+      trap_drop(r, vrrp::Drop(k), p);
       bool accepted = vrrp::Drop(k) == vrrp::Drop::address_mismatch && r.cfg.version == 3;
       log_.log(lvl, "({}) {} advert from {}: {}{}", r.name(),
                accepted ? "accepted (RFC 9568 7.1) an" : "dropped an", p.src.to_string(),
                vrrp::to_string(vrrp::Drop(k)),
                r.drops_logged[k] == 1 ? " (further drops of this kind are logged at debug)" : "");
     }
+  }
+
+  static SnmpVrrpState snmp_state(vrrp::State s) {
+    switch (s) {
+    case vrrp::State::init:
+      return SnmpVrrpState::init;
+    case vrrp::State::backup:
+      return SnmpVrrpState::backup;
+    case vrrp::State::master:
+      return SnmpVrrpState::master;
+    case vrrp::State::fault:
+      return SnmpVrrpState::fault;
+    }
+    return SnmpVrrpState::unknown;
+  }
+
+  /// RFC 2787 vrrpTrapAuthFailure (VRRPv2) and RFC 6527 vrrpv3ProtoError for a dropped advert.
+  void trap_drop(const Runner& r, vrrp::Drop d, const vrrp::io::Packet& p) {
+    if (d == vrrp::Drop::auth_mismatch && r.cfg.version == 2)
+      snmp_.auth_failure(p.src, 3); // authFailure (vigil does not tell the other two apart)
+    // ipTtlError(1), versionError(2); checksum and VRID errors are found before any instance
+    // is (the socket counts them), and the notification names an instance's row.
+    int reason = d == vrrp::Drop::bad_ttl ? 1 : d == vrrp::Drop::version_mismatch ? 2 : 0;
+    if (reason)
+      snmp_.proto_error(r.cfg, r.ifindex, reason);
   }
 
   // --- effects ---------------------------------------------------------------------------------
@@ -700,8 +728,10 @@ private:
     const auto* g = group_of(origin);
     if (!g || syncing_)
       return;
-    if (t.to != vrrp::State::init)
+    if (t.to != vrrp::State::init) {
       notifier_.group(*g, std::string(vrrp::to_string(t.to)), origin.fsm.priority());
+      snmp_.sync_group_state(g->name, snmp_state(t.to));
+    }
     syncing_ = true;
     auto now = Clock::now();
     std::vector<Runner*> members;
@@ -741,6 +771,9 @@ private:
       // notify_deleted; a stopping daemon reports STOP.
       std::string state = !r.removed ? "STOP" : r.cfg.notify.notify_deleted ? "DELETED" : "FAULT";
       notifier_.instance(r.cfg, state, r.fsm.priority());
+      snmp_.instance_state(r.cfg, !r.removed                    ? SnmpVrrpState::shutdown
+                                  : r.cfg.notify.notify_deleted ? SnmpVrrpState::deleted
+                                                                : SnmpVrrpState::fault);
       return;
     }
     if (t.to == vrrp::State::fault) {
@@ -759,6 +792,12 @@ private:
     }
     log_.info("({}) Entering {} STATE ({})", r.name(), vrrp::to_string(t.to), detail);
     notifier_.instance(r.cfg, std::string(vrrp::to_string(t.to)), r.fsm.priority());
+    snmp_.instance_state(r.cfg, snmp_state(t.to));
+    if (t.to == vrrp::State::master && r.source)
+      // RFC 6527 vrrpv3StatisticsNewMasterReason: priority(1) for the address owner, else
+      // masterNoResponse(3) (a backup takes over when its Master_Down timer fires)
+      snmp_.new_master(r.cfg, r.ifindex, *r.source,
+                       t.reason == vrrp::Reason::address_owner ? 1 : 3);
   }
 
   void send_advert(Runner& r, std::uint8_t priority) {
@@ -870,6 +909,7 @@ private:
   core::io::FileWatch files_;
   Trackers trackers_;
   Notifier& notifier_;
+  SnmpAgent& snmp_;
   bool syncing_ = false;
   core::config::ConfigPtr config_;
   using SocketKey = std::tuple<int, core::Family, vrrp::io::Transport>;
@@ -888,8 +928,8 @@ private:
 std::unique_ptr<Subsystem> make_vrrp_subsystem(asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,
                                                ProcessRunner& runner, Notifier& notifier,
-                                               const std::string& state_path) {
-  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner, notifier, state_path);
+                                               SnmpAgent& snmp, const std::string& state_path) {
+  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner, notifier, snmp, state_path);
 }
 
 } // namespace vigil::daemon

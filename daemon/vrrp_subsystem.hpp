@@ -23,10 +23,11 @@ namespace vigil::daemon {
 
 using core::io::ProcessRunner;
 class Notifier;
+class SnmpAgent;
 
 std::unique_ptr<Subsystem> make_vrrp_subsystem(boost::asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,
                                                ProcessRunner& runner, Notifier& notifier,
-                                               const std::string& state_path);
+                                               SnmpAgent& snmp, const std::string& state_path);
 
 } // namespace vigil::daemon

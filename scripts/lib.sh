@@ -11,6 +11,7 @@ VIGIL_PACKAGES=(
   iproute2 iputils-ping procps util-linux psmisc
   keepalived tcpdump
   nginx dnsmasq-base openssl prometheus
+  libsnmp-dev snmpd snmptrapd
   clang libclang-rt-14-dev clang-format
 )
 

@@ -68,6 +68,20 @@ BOOST_DESCRIBE_STRUCT(GarpSettings, (),
                       (garp_master_delay, garp_master_repeat, garp_lower_prio_delay,
                        garp_lower_prio_repeat, garp_master_refresh, garp_master_refresh_repeat))
 
+/// SNMP traps (keepalived's keywords): vigild is an AgentX subagent of the local snmpd and
+/// sends a family's traps only with `enable_traps` and that family's `enable_snmp_*`.
+struct Snmp {
+  bool enable_traps = false;
+  bool vrrp = false;    ///< enable_snmp_vrrp (enable_snmp_keepalived): KEEPALIVED-MIB VRRP traps
+  bool checker = false; ///< enable_snmp_checker: KEEPALIVED-MIB checker traps
+  bool rfcv2 = false;   ///< enable_snmp_rfcv2 (or enable_snmp_rfc): RFC 2787 VRRP-MIB traps
+  bool rfcv3 = false;   ///< enable_snmp_rfcv3 (or enable_snmp_rfc): RFC 6527 VRRPv3-MIB traps
+  std::string socket = "unix:/var/agentx/master"; ///< snmp_socket: the AgentX master
+  bool any() const { return enable_traps && (vrrp || checker || rfcv2 || rfcv3); }
+  bool operator==(const Snmp&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(Snmp, (), (enable_traps, vrrp, checker, rfcv2, rfcv3, socket))
+
 struct GlobalDefs {
   std::string router_id; ///< default: the host name
   std::vector<std::string> notification_email;
@@ -111,6 +125,7 @@ struct GlobalDefs {
   std::optional<int> max_auto_priority; ///< accepted; vigil has one thread and no RT escalation
   /// the state file's name carries the instance name (`instance`, else the config id)
   bool data_use_instance = false;
+  Snmp snmp;
   Where where;
   bool operator==(const GlobalDefs&) const = default;
 };
@@ -124,6 +139,6 @@ BOOST_DESCRIBE_STRUCT(GlobalDefs, (),
                        vrrp_higher_prio_send_advert, vrrp_lower_prio_no_advert, v3_checksum_as_v2,
                        vrrp_down_timer_adverts, vrrp_startup_delay, vrrp_notify_priority_changes,
                        notify_fifo, vrrp_notify_fifo, lvs_notify_fifo, lvs_sync_daemon, lvs_flush,
-                       lvs_flush_on_stop, lvs_timeouts, max_auto_priority, data_use_instance))
+                       lvs_flush_on_stop, lvs_timeouts, max_auto_priority, data_use_instance, snmp))
 
 } // namespace vigil::core::config

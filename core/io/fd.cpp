@@ -12,13 +12,19 @@ struct Fd::Impl {
   asio::posix::stream_descriptor sd;
 };
 
-Fd::Fd(asio::io_context& ctx, int fd)
-    : impl_(std::make_unique<Impl>(ctx, fd)), alive_(std::make_shared<bool>(true)) {}
+Fd::Fd(asio::io_context& ctx, int fd, Ownership ownership)
+    : impl_(std::make_unique<Impl>(ctx, fd)), alive_(std::make_shared<bool>(true)),
+      ownership_(ownership) {}
 
 Fd::~Fd() {
   *alive_ = false;
   boost::system::error_code ec;
-  impl_->sd.close(ec);
+  if (ownership_ == Ownership::borrowed) {
+    impl_->sd.cancel(ec);
+    impl_->sd.release(); // deregistered, not closed
+  } else {
+    impl_->sd.close(ec);
+  }
 }
 
 int Fd::get() const {

@@ -13,8 +13,10 @@ namespace vigil::core::io {
 
 class Fd {
 public:
-  /// Takes ownership of `fd` (closed by the destructor).
-  Fd(boost::asio::io_context& ctx, int fd);
+  enum class Ownership { owned, borrowed };
+  /// Takes ownership of `fd` (closed by the destructor), or with `borrowed` only watches it:
+  /// the destructor stops watching and leaves the fd to its owner (a library's socket).
+  Fd(boost::asio::io_context& ctx, int fd, Ownership ownership = Ownership::owned);
   ~Fd();
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
@@ -37,6 +39,7 @@ private:
   std::unique_ptr<Impl> impl_;
   std::function<void()> on_readable_;
   std::shared_ptr<bool> alive_;
+  Ownership ownership_;
 };
 
 } // namespace vigil::core::io

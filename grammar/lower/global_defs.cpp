@@ -203,6 +203,36 @@ const Keyword<Draft> table[] = {
     {"no_email_faults",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.no_email_faults); }, Shape::line,
      Phase::first, true},
+    {"enable_traps",
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.snmp.enable_traps); },
+     Shape::line, Phase::first, true},
+    {"enable_snmp_vrrp",
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.snmp.vrrp); }, Shape::line,
+     Phase::first, true},
+    {"enable_snmp_keepalived",
+     [](Ctx& c, const Statement& s, Draft& d) {
+       c.warning(s.keyword, "'enable_snmp_keepalived' is the old name of 'enable_snmp_vrrp'");
+       c.set_flag(s, d.g.snmp.vrrp);
+     },
+     Shape::line, Phase::first, true},
+    {"enable_snmp_checker",
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.snmp.checker); }, Shape::line,
+     Phase::first, true},
+    {"enable_snmp_rfc",
+     [](Ctx& c, const Statement& s, Draft& d) {
+       c.set_flag(s, d.g.snmp.rfcv2);
+       d.g.snmp.rfcv3 = d.g.snmp.rfcv2;
+     },
+     Shape::line, Phase::first, true},
+    {"enable_snmp_rfcv2",
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.snmp.rfcv2); }, Shape::line,
+     Phase::first, true},
+    {"enable_snmp_rfcv3",
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.snmp.rfcv3); }, Shape::line,
+     Phase::first, true},
+    {"snmp_socket",
+     [](Ctx& c, const Statement& s, Draft& d) { c.set_string(s, d.g.snmp.socket); },
+     Shape::line, Phase::first, true},
     {"checker_log_all_failures",
      [](Ctx& c, const Statement& s, Draft& d) { c.set_flag(s, d.g.checker_log_all_failures); },
      Shape::line, Phase::first, true},
