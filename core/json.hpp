@@ -32,6 +32,8 @@ public:
   /// A number written as given (e.g. exact decimal seconds).
   Json& number_text(std::string_view digits);
 
+  /// Room for `bytes` of text (a large page rendered in parts grows once, not many times).
+  void reserve(std::size_t bytes) { out_.reserve(bytes); }
   const std::string& str() const { return out_; }
   std::string take() { return std::move(out_); }
 

@@ -83,7 +83,7 @@ public:
       try {
         status_ = std::make_unique<StatusServer>(
             ctx_, *logs_.daemon, options_.status_listen->address, options_.status_listen->port,
-            StatusPages{[this] { return metrics_page(); }, [this] { return status_json(); },
+            StatusPages{[this] { return metrics_page(); }, [this] { return status_page(); },
                         [this] { return health(); }});
       } catch (const std::system_error& e) {
         logs_.daemon->critical("--status-listen: {}: {}", e.what(), e.code().message());
@@ -113,7 +113,7 @@ public:
         ctx_, *logs_.daemon, *runner_, [this](const core::config::Command& c) {
           return script_identity(config_->global_defs, c, *logs_.daemon);
         });
-    snmp_ = std::make_unique<SnmpAgent>(ctx_, *logs_.daemon);
+    snmp_ = std::make_unique<SnmpAgent>(ctx_, *logs_.daemon, options_.state_dir);
     subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_,
                                               *snmp_, state_path(*config_)));
     // IPVS last: it stops after the checkers (omega's changes reach it) and removes its table.
@@ -256,8 +256,11 @@ private:
     co_return m.take();
   }
 
-  std::string status_json() const {
+  /// GET /status: the health, then the state (what SIGUSR1 logs), one part per turn of the
+  /// event loop (the checkers' part in slices of virtual servers).
+  asio::awaitable<std::string> status_page() {
     core::Json j;
+    j.reserve(last_status_bytes_ + last_status_bytes_ / 8);
     j.begin_object();
     auto [healthy, why] = health();
     j.key("healthy").value(healthy);
@@ -265,9 +268,14 @@ private:
     j.key("config_sha256").value(config_hash_);
     j.key("last_reload_error");
     last_reload_error_.empty() ? j.null() : j.value(last_reload_error_);
-    j.key("state").raw(state_json());
+    j.key("state");
+    for (const auto& part : state_parts()) {
+      co_await asio::post(ctx_, asio::use_awaitable);
+      part(j);
+    }
     j.end_object();
-    return j.take();
+    last_status_bytes_ = j.str().size();
+    co_return j.take();
   }
 
   asio::awaitable<void> signal_loop() {
@@ -413,6 +421,30 @@ private:
 
   std::string state_json() const {
     core::Json j;
+    for (const auto& part : state_parts())
+      part(j);
+    return j.take();
+  }
+
+  /// The state document as parts written in sequence into one writer.
+  std::vector<Subsystem::JsonPart> state_parts() const {
+    std::vector<Subsystem::JsonPart> parts;
+    parts.push_back([this](core::Json& j) { state_head(j); });
+    for (const auto& s : subsystems_) {
+      parts.push_back([name = std::string(s->name())](core::Json& j) { j.key(name); });
+      s->state_parts(parts);
+    }
+    parts.push_back([this](core::Json& j) {
+      j.key("notify");
+      notifier_->state_json(j);
+      j.key("snmp");
+      snmp_->state_json(j);
+      j.end_object();
+    });
+    return parts;
+  }
+
+  void state_head(core::Json& j) const {
     j.begin_object();
     j.key("vigild").begin_object();
     j.key("version").value(VIGIL_VERSION);
@@ -426,14 +458,6 @@ private:
     j.key("vrrp_instances").value(static_cast<long long>(config_->vrrp_instances.size()));
     j.key("virtual_servers").value(static_cast<long long>(config_->virtual_servers.size()));
     j.end_object();
-    for (const auto& s : subsystems_)
-      j.key(std::string(s->name())).raw(s->state_json());
-    j.key("notify");
-    notifier_->state_json(j);
-    j.key("snmp");
-    snmp_->state_json(j);
-    j.end_object();
-    return j.str();
   }
 
   const Options& options_;
@@ -451,6 +475,7 @@ private:
   std::unique_ptr<StatusServer> status_;
   std::string config_hash_;
   std::size_t last_metrics_bytes_ = 0;
+  std::size_t last_status_bytes_ = 0;
   std::string last_reload_error_;
   bool running_ = false;
   bool stopping_ = false;

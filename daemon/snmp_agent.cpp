@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <initializer_list>
 #include <map>
 #include <vector>
@@ -106,10 +108,12 @@ long inet_type(const core::IpAddress& a) {
 } // namespace
 
 struct SnmpAgent::Impl {
-  Impl(asio::io_context& c, spdlog::logger& l) : ctx(c), log(l), timer(c) {}
+  Impl(asio::io_context& c, spdlog::logger& l, std::string dir)
+      : ctx(c), log(l), state_dir(std::move(dir)), timer(c) {}
 
   asio::io_context& ctx;
   spdlog::logger& log;
+  std::string state_dir;
   core::config::Snmp settings;
   std::string router_id;
   std::string socket; ///< as opened (a reload cannot move the subagent)
@@ -138,12 +142,23 @@ struct SnmpAgent::Impl {
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
-    netsnmp_set_mib_directory("");
+    const std::string own = state_dir + "/snmp";
+    set_persistent_directory(own.c_str());
+    set_configuration_directory(own.c_str());
     snmp_disable_log();
     netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
     snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_to_spdlog, &log);
+    // No MIB module to load (traps need none): net-snmp takes the list from $MIBS only, so it
+    // is set to empty for the initialisation and put back at once (scripts inherit the
+    // operator's value).
+    const char* mibs = std::getenv("MIBS");
+    const std::optional<std::string> saved = mibs ? std::optional<std::string>(mibs) : std::nullopt;
+    ::setenv("MIBS", "", 1);
     init_agent("vigild");
+    // init_agent() puts net-snmp's default (15 s) back: ours goes in after it
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 5);
     init_snmp("vigild");
+    saved ? ::setenv("MIBS", saved->c_str(), 1) : ::unsetenv("MIBS");
     started = true;
     log.info("SNMP: AgentX subagent {} to {}",
              main_session ? "connected" : "not connected yet (retried every 5 s)", socket);
@@ -226,8 +241,8 @@ struct SnmpAgent::Impl {
   }
 };
 
-SnmpAgent::SnmpAgent(asio::io_context& ctx, spdlog::logger& log)
-    : impl_(std::make_unique<Impl>(ctx, log)) {}
+SnmpAgent::SnmpAgent(asio::io_context& ctx, spdlog::logger& log, std::string state_dir)
+    : impl_(std::make_unique<Impl>(ctx, log, std::move(state_dir))) {}
 
 SnmpAgent::~SnmpAgent() {
   stop();
@@ -256,6 +271,8 @@ void SnmpAgent::stop() {
   m.stopped = true;
   m.timer.cancel();
   m.fds.clear();
+  // ours to unregister: net-snmp would free its client argument (the logger) at shutdown
+  snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_to_spdlog, &m.log, 1);
   snmp_shutdown("vigild");
 }
 

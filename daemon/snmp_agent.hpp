@@ -38,7 +38,9 @@ enum class SnmpVrrpState : int {
 
 class SnmpAgent {
 public:
-  SnmpAgent(boost::asio::io_context& ctx, spdlog::logger& log);
+  /// `state_dir`: where net-snmp may keep files of its own (a `snmp` folder in it), instead of
+  /// /var/lib/snmp.
+  SnmpAgent(boost::asio::io_context& ctx, spdlog::logger& log, std::string state_dir);
   ~SnmpAgent();
   SnmpAgent(const SnmpAgent&) = delete;
   SnmpAgent& operator=(const SnmpAgent&) = delete;

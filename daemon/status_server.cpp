@@ -70,8 +70,9 @@ struct StatusServer::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  /// `rendered`: the /metrics or /status page, when that is what was asked.
   http::response<http::string_body> answer(const http::request<http::empty_body>& req,
-                                           std::string metrics_page) {
+                                           std::string rendered) {
     http::response<http::string_body> res;
     res.version(11);
     res.keep_alive(req.keep_alive());
@@ -93,9 +94,9 @@ struct StatusServer::Impl : std::enable_shared_from_this<Impl> {
            "method not allowed: GET or HEAD\n");
       res.set(http::field::allow, "GET, HEAD");
     } else if (target == "/metrics") {
-      page(http::status::ok, "text/plain; version=0.0.4", std::move(metrics_page));
+      page(http::status::ok, "text/plain; version=0.0.4", std::move(rendered));
     } else if (target == "/status") {
-      page(http::status::ok, "application/json", pages.status() + "\n");
+      page(http::status::ok, "application/json", std::move(rendered));
     } else {
       auto [healthy, why] = pages.health();
       page(healthy ? http::status::ok : http::status::service_unavailable,
@@ -152,14 +153,21 @@ struct StatusServer::Impl : std::enable_shared_from_this<Impl> {
       }
       ++requests;
       const auto& req = parser.get();
-      std::string metrics_page;
-      if (std::string_view(req.target()).substr(0, 8) == "/metrics" &&
-          (req.target().size() == 8 || req.target()[8] == '?') &&
-          (req.method() == http::verb::get || req.method() == http::verb::head))
-        metrics_page = co_await pages.metrics();
+      // The two large pages are rendered in parts across turns of the loop, before answering.
+      std::string rendered;
+      auto is = [&](std::string_view path) {
+        auto t = std::string_view(req.target());
+        return t.substr(0, path.size()) == path &&
+               (t.size() == path.size() || t[path.size()] == '?') &&
+               (req.method() == http::verb::get || req.method() == http::verb::head);
+      };
+      if (is("/metrics"))
+        rendered = co_await pages.metrics();
+      else if (is("/status"))
+        rendered = co_await pages.status() + "\n";
       if (stopped)
         break;
-      auto res = answer(req, std::move(metrics_page));
+      auto res = answer(req, std::move(rendered));
       bool keep = res.keep_alive();
       stream.expires_after(std::chrono::seconds(limits.request_seconds));
       auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));

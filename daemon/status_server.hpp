@@ -24,7 +24,7 @@ namespace vigil::daemon {
 struct StatusPages {
   /// Rendered in parts across turns of the event loop (a huge page must not hold the timers).
   std::function<boost::asio::awaitable<std::string>()> metrics;
-  std::function<std::string()> status;
+  std::function<boost::asio::awaitable<std::string>()> status; ///< in parts too
   /// healthy, and the line /healthz answers ("ok", "stopping", ...)
   std::function<std::pair<bool, std::string>()> health;
 };

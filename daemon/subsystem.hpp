@@ -10,6 +10,7 @@
 
 #include "core/config/config.hpp"
 #include "core/config/diff.hpp"
+#include "core/json.hpp"
 #include "core/metrics.hpp"
 
 namespace vigil::daemon {
@@ -28,6 +29,12 @@ public:
   virtual boost::asio::awaitable<void> stop() = 0;
   /// The subsystem's state as a JSON value (for SIGUSR1 and the status endpoint).
   virtual std::string state_json() const = 0;
+  /// The same value as parts that write it in sequence into one writer, for GET /status, which
+  /// renders one part per turn of the event loop. By default one part: state_json().
+  using JsonPart = std::function<void(core::Json&)>;
+  virtual void state_parts(std::vector<JsonPart>& parts) const {
+    parts.push_back([this](core::Json& j) { j.raw(state_json()); });
+  }
   /// The subsystem's metric families for GET /metrics, as parts the caller renders one per
   /// turn of the event loop (a scrape of a huge configuration must not hold the VRRP timers);
   /// each part writes whole families, each family once.

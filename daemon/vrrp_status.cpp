@@ -1,5 +1,6 @@
 #include "daemon/vrrp_status.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/json.hpp"
@@ -124,57 +125,77 @@ std::string vrrp_state_json(const Runners& runners, const Trackers& trackers,
   return j.take();
 }
 
-void vrrp_exporter_metrics(core::Metrics& m, const Runners& runners, const Trackers& trackers) {
-  using T = core::Metrics::Type;
+namespace {
+
+using T = core::Metrics::Type;
+constexpr std::size_t slice = 250; ///< instances per part
+
+/// One family in parts of `slice` instances (each part looks the runners up when it runs).
+template <class F>
+void sliced(std::vector<MetricPart>& parts, const Runners& runners, const char* name, T type,
+            const char* help, F per_runner) {
+  const std::size_t n = std::max<std::size_t>(1, (runners.size() + slice - 1) / slice);
+  for (std::size_t k = 0; k < n; ++k)
+    parts.push_back([&runners, name, type, help, per_runner, k](core::Metrics& m) {
+      if (k == 0)
+        m.family(name, type, help);
+      for (std::size_t i = k * slice; i < runners.size() && i < (k + 1) * slice; ++i)
+        per_runner(m, *runners[i]);
+    });
+}
+
+double state_value(vrrp::State s) {
+  switch (s) {
+  case vrrp::State::init:
+    return 0.0;
+  case vrrp::State::backup:
+    return 1.0;
+  case vrrp::State::master:
+    return 2.0;
+  case vrrp::State::fault:
+    return 3.0;
+  }
+  return 0.0;
+}
+
+/// As keepalived writes it: 10.0.0.100/24, no prefix for a single address.
+std::string vip_text(const core::IpPrefix& p) {
+  return p.length == p.address.size() * 8 ? p.address.to_string() : p.to_string();
+}
+
+} // namespace
+
+void vrrp_metric_parts(std::vector<MetricPart>& parts, const Runners& runners,
+                       const Trackers& trackers, const DropCounts& unmatched) {
   // mehdy/keepalived-exporter's families first (its Grafana dashboard works unchanged):
   // one keepalived_vrrp_state series per VIP, INIT 0 / BACKUP 1 / MASTER 2 / FAULT 3.
-  auto state_value = [](vrrp::State s) {
-    switch (s) {
-    case vrrp::State::init:
-      return 0.0;
-    case vrrp::State::backup:
-      return 1.0;
-    case vrrp::State::master:
-      return 2.0;
-    case vrrp::State::fault:
-      return 3.0;
-    }
-    return 0.0;
-  };
-  auto vip_text = [](const core::IpPrefix& p) {
-    // as keepalived writes it: 10.0.0.100/24, no prefix for a single address
-    return p.length == p.address.size() * 8 ? p.address.to_string() : p.to_string();
-  };
   auto vip_states = [&](const char* name, const char* help, bool excluded) {
-    m.family(name, T::gauge, help);
-    for (const auto& r : runners) {
-      const auto& list = excluded ? r->cfg.virtual_ipaddress_excluded : r->cfg.virtual_ipaddress;
-      const std::string vrid = std::to_string(r->cfg.virtual_router_id);
-      const std::string intf = r->cfg.interface.value_or("");
+    sliced(parts, runners, name, T::gauge, help, [excluded](core::Metrics& m, const Runner& r) {
+      const auto& list = excluded ? r.cfg.virtual_ipaddress_excluded : r.cfg.virtual_ipaddress;
+      const std::string vrid = std::to_string(r.cfg.virtual_router_id);
+      const std::string intf = r.cfg.interface.value_or("");
       if (list.empty() && !excluded)
-        m.sample({{"iname", r->name()}, {"intf", intf}, {"vrid", vrid}, {"ip_address", ""}},
-                 state_value(r->fsm.state()));
-      for (const auto& a : list) {
-        std::string text = vip_text(a.address);
-        m.sample({{"iname", r->name()},
+        m.sample({{"iname", r.name()}, {"intf", intf}, {"vrid", vrid}, {"ip_address", ""}},
+                 state_value(r.fsm.state()));
+      for (const auto& a : list)
+        m.sample({{"iname", r.name()},
                   {"intf", a.dev.value_or(intf)},
                   {"vrid", vrid},
-                  {"ip_address", text}},
-                 state_value(r->fsm.state()));
-      }
-    }
+                  {"ip_address", vip_text(a.address)}},
+                 state_value(r.fsm.state()));
+    });
   };
   vip_states("keepalived_vrrp_state", "State of vrrp", false);
   vip_states("keepalived_vrrp_excluded_state", "State of vrrp with excluded VIP", true);
-  auto counter = [&](const char* name, const char* help, auto get) {
-    m.family(name, T::counter, help);
-    for (const auto& r : runners)
-      m.sample({{"iname", r->name()},
-                {"intf", r->cfg.interface.value_or("")},
-                {"vrid", std::to_string(r->cfg.virtual_router_id)}},
-               std::uint64_t(get(*r, r->fsm.counters())));
-  };
   using C = vrrp::Counters;
+  auto counter = [&](const char* name, const char* help, auto get) {
+    sliced(parts, runners, name, T::counter, help, [get](core::Metrics& m, const Runner& r) {
+      m.sample({{"iname", r.name()},
+                {"intf", r.cfg.interface.value_or("")},
+                {"vrid", std::to_string(r.cfg.virtual_router_id)}},
+               std::uint64_t(get(r, r.fsm.counters())));
+    });
+  };
   auto drop = [](vrrp::Drop d) {
     return [d](const Runner&, const C& c) { return c.drops[std::size_t(d)]; };
   };
@@ -214,52 +235,55 @@ void vrrp_exporter_metrics(core::Metrics& m, const Runners& runners, const Track
         return std::uint64_t(
             std::chrono::duration_cast<std::chrono::seconds>(r.cfg.garp.garp_master_delay).count());
       });
-  trackers.metrics(m);
-}
+  parts.push_back([&trackers](core::Metrics& m) { trackers.metrics(m); });
 
-void vrrp_vigil_metrics(core::Metrics& m, const Runners& runners, const DropCounts& unmatched) {
-  using T = core::Metrics::Type;
-  auto inst = [](const Runner& r) { return r.name(); };
-  m.family("vigil_vrrp_drops_total", T::counter,
-           "Adverts an instance dropped, by reason (RFC 9568 7.1 receive checks)");
-  for (const auto& r : runners)
-    for (std::size_t k = 1; k < std::size_t(vrrp::Drop::count_); ++k)
-      m.sample({{"iname", inst(*r)}, {"reason", vrrp::to_string(vrrp::Drop(k))}},
-               r->fsm.counters().drops[k]);
-  m.family("vigil_vrrp_unmatched_drops_total", T::counter,
-           "Packets no instance took (undecodable, or for a VRID not configured here)");
-  for (std::size_t k = 1; k < unmatched.size(); ++k)
-    m.sample({{"reason", vrrp::to_string(vrrp::Drop(k))}}, unmatched[k]);
-  m.family("vigil_vrrp_priority", T::gauge, "Effective priority (after tracking)");
-  for (const auto& r : runners)
-    m.sample({{"iname", inst(*r)}}, double(r->fsm.priority()));
-  m.family("vigil_vrrp_configured_priority", T::gauge, "Configured priority");
-  for (const auto& r : runners)
-    m.sample({{"iname", inst(*r)}}, double(r->cfg.priority));
-  m.family("vigil_vrrp_seconds_since_transition", T::gauge,
-           "Time since the instance last changed state");
-  const auto now = Clock::now();
-  for (const auto& r : runners)
-    m.sample({{"iname", inst(*r)}},
-             std::chrono::duration<double>(now - r->last_transition).count());
-  m.family("vigil_vrrp_vips_present", T::gauge, "1 while the instance's VIPs are configured");
-  for (const auto& r : runners)
-    m.sample({{"iname", inst(*r)}}, r->vips_present ? 1.0 : 0.0);
-  m.family("vigil_vrrp_peer_adverts_total", T::counter,
-           "Adverts received per peer; for VRRPv3 over IPv4, by checksum form (RFC 5798 "
-           "pseudo-header or RFC 9568 message only)");
-  for (const auto& r : runners)
-    for (const auto& [addr, p] : r->fsm.peers()) {
-      std::string a = addr.to_string();
-      if (r->cfg.version == 3 && r->cfg.family == core::Family::inet) {
-        m.sample({{"iname", inst(*r)}, {"peer", a}, {"checksum", "rfc5798_pseudo_header"}},
-                 p.checksum_pseudo_header);
-        m.sample({{"iname", inst(*r)}, {"peer", a}, {"checksum", "rfc9568_message_only"}},
-                 p.checksum_message_only);
-      } else {
-        m.sample({{"iname", inst(*r)}, {"peer", a}, {"checksum", "any"}}, p.adverts);
-      }
-    }
+  // vigil's own
+  sliced(parts, runners, "vigil_vrrp_drops_total", T::counter,
+         "Adverts an instance dropped, by reason (RFC 9568 7.1 receive checks)",
+         [](core::Metrics& m, const Runner& r) {
+           for (std::size_t k = 1; k < std::size_t(vrrp::Drop::count_); ++k)
+             m.sample({{"iname", r.name()}, {"reason", vrrp::to_string(vrrp::Drop(k))}},
+                      r.fsm.counters().drops[k]);
+         });
+  parts.push_back([&unmatched](core::Metrics& m) {
+    m.family("vigil_vrrp_unmatched_drops_total", T::counter,
+             "Packets no instance took (undecodable, or for a VRID not configured here)");
+    for (std::size_t k = 1; k < unmatched.size(); ++k)
+      m.sample({{"reason", vrrp::to_string(vrrp::Drop(k))}}, unmatched[k]);
+  });
+  sliced(parts, runners, "vigil_vrrp_priority", T::gauge, "Effective priority (after tracking)",
+         [](core::Metrics& m, const Runner& r) {
+           m.sample({{"iname", r.name()}}, double(r.fsm.priority()));
+         });
+  sliced(parts, runners, "vigil_vrrp_configured_priority", T::gauge, "Configured priority",
+         [](core::Metrics& m, const Runner& r) {
+           m.sample({{"iname", r.name()}}, double(r.cfg.priority));
+         });
+  sliced(parts, runners, "vigil_vrrp_seconds_since_transition", T::gauge,
+         "Time since the instance last changed state", [](core::Metrics& m, const Runner& r) {
+           m.sample({{"iname", r.name()}},
+                    std::chrono::duration<double>(Clock::now() - r.last_transition).count());
+         });
+  sliced(parts, runners, "vigil_vrrp_vips_present", T::gauge,
+         "1 while the instance's VIPs are configured", [](core::Metrics& m, const Runner& r) {
+           m.sample({{"iname", r.name()}}, r.vips_present ? 1.0 : 0.0);
+         });
+  sliced(parts, runners, "vigil_vrrp_peer_adverts_total", T::counter,
+         "Adverts received per peer; for VRRPv3 over IPv4, by checksum form (RFC 5798 "
+         "pseudo-header or RFC 9568 message only)",
+         [](core::Metrics& m, const Runner& r) {
+           for (const auto& [addr, p] : r.fsm.peers()) {
+             std::string a = addr.to_string();
+             if (r.cfg.version == 3 && r.cfg.family == core::Family::inet) {
+               m.sample({{"iname", r.name()}, {"peer", a}, {"checksum", "rfc5798_pseudo_header"}},
+                        p.checksum_pseudo_header);
+               m.sample({{"iname", r.name()}, {"peer", a}, {"checksum", "rfc9568_message_only"}},
+                        p.checksum_message_only);
+             } else {
+               m.sample({{"iname", r.name()}, {"peer", a}, {"checksum", "any"}}, p.adverts);
+             }
+           }
+         });
 }
 
 } // namespace vigil::daemon

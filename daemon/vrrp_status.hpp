@@ -1,7 +1,9 @@
 #pragma once
 // What the VRRP subsystem shows: the SIGUSR1 / GET /status JSON and the /metrics families
 // (mehdy/keepalived-exporter's names first, then vigil's own).
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "core/config/config.hpp"
 #include "core/metrics.hpp"
@@ -14,11 +16,14 @@ class Trackers;
 /// `unmatched`: packets no instance took, by drop reason.
 std::string vrrp_state_json(const Runners& runners, const Trackers& trackers,
                             const core::config::Config* config, const DropCounts& unmatched);
-/// keepalived_vrrp_state and _excluded_state (one series per VIP), the per-instance
-/// keepalived_*_total counters and the trackers' keepalived_script_* families.
-void vrrp_exporter_metrics(core::Metrics& m, const Runners& runners, const Trackers& trackers);
-/// vigil_vrrp_*: drops by reason, priorities, time since the last transition, VIPs present,
-/// adverts per peer and checksum form.
-void vrrp_vigil_metrics(core::Metrics& m, const Runners& runners, const DropCounts& unmatched);
+using MetricPart = std::function<void(core::Metrics&)>;
+/// Appends the VRRP metric families as parts rendered one per turn of the event loop:
+/// mehdy/keepalived-exporter's (keepalived_vrrp_state and _excluded_state, one series per VIP;
+/// the per-instance keepalived_*_total counters; the trackers' keepalived_script_*), then
+/// vigil_vrrp_* (drops by reason, priorities, time since the last transition, VIPs present,
+/// adverts per peer and checksum form). Each family in slices of 250 instances. The parts
+/// refer to `runners`, `trackers` and `unmatched`, which must outlive them.
+void vrrp_metric_parts(std::vector<MetricPart>& parts, const Runners& runners,
+                       const Trackers& trackers, const DropCounts& unmatched);
 
 } // namespace vigil::daemon

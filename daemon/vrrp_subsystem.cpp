@@ -157,8 +157,7 @@ public:
   }
 
   void metrics(std::vector<MetricPart>& parts) const override {
-    parts.push_back([this](core::Metrics& m) { vrrp_exporter_metrics(m, runners_, trackers_); });
-    parts.push_back([this](core::Metrics& m) { vrrp_vigil_metrics(m, runners_, socket_drops_); });
+    vrrp_metric_parts(parts, runners_, trackers_, socket_drops_);
   }
 
 private:

@@ -82,7 +82,7 @@ class Snmp:
                                                     "1.3.6.1.2.1.207"))]
 
     def wait_traps(self, count: int, timeout: float = 30) -> list:
-        return wait_for(lambda: (t := self.traps()) if len(t) >= count else None,
+        return wait_for(lambda: t if len(t := self.traps()) >= count else None,
                         timeout=timeout, what=f"{count} traps")
 
 
