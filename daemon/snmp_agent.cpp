@@ -120,7 +120,8 @@ struct SnmpAgent::Impl {
   bool started = false;
   bool stopped = false;
   bool connected = false;
-  std::vector<std::unique_ptr<core::io::Fd>> fds; ///< net-snmp's descriptors, borrowed
+  std::map<int, std::unique_ptr<core::io::Fd>> fds; ///< net-snmp's descriptors, borrowed
+  const void* session = nullptr;                    ///< the AgentX session they belong to
   asio::steady_timer timer;
   std::uint64_t sent = 0;
   std::uint64_t unsent = 0; ///< while no AgentX master was connected
@@ -132,11 +133,6 @@ struct SnmpAgent::Impl {
     // /var/lib/snmp, no SIGALRM (the loop runs net-snmp's alarms), no MIB files to parse.
     netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
     netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, socket.c_str());
-    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 5);
-    // net-snmp opens the AgentX session synchronously (at start and at each reconnection):
-    // a live snmpd answers in microseconds; a hung one may hold the loop this long (us).
-    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT, 50000);
-    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES, 0);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
@@ -155,8 +151,13 @@ struct SnmpAgent::Impl {
     const std::optional<std::string> saved = mibs ? std::optional<std::string>(mibs) : std::nullopt;
     ::setenv("MIBS", "", 1);
     init_agent("vigild");
-    // init_agent() puts net-snmp's default (15 s) back: ours goes in after it
+    // init_agent() sets net-snmp's defaults: ours go in after it. Reconnect every 5 s.
+    // net-snmp opens the AgentX session synchronously (at start and at each reconnection): a
+    // live snmpd answers in microseconds; a hung one may hold the loop this long (in us).
+    // No retransmission: a late answer must not turn one trap into two.
     netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 5);
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT, 100000);
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES, 0);
     init_snmp("vigild");
     saved ? ::setenv("MIBS", saved->c_str(), 1) : ::unsetenv("MIBS");
     started = true;
@@ -167,24 +168,30 @@ struct SnmpAgent::Impl {
   }
 
   /// Watches net-snmp's descriptors and its next timeout. Re-run after every call into
-  /// net-snmp, which may close and reopen its session (a descriptor number can come back
-  /// for another socket, so the watchers are always made afresh).
+  /// net-snmp, which may close and reopen its session: a new session (whose descriptor may
+  /// have the number of the old one) gets new watchers; otherwise they stay, so no readiness
+  /// is lost between two watchers.
   void pump() {
     if (!started || stopped)
       return;
-    fds.clear();
+    if (main_session != session) {
+      fds.clear();
+      session = main_session;
+    }
     int numfds = 0;
-    int block = 0;
+    int block = 1;
     timeval tv{};
     netsnmp_large_fd_set set;
     netsnmp_large_fd_set_init(&set, FD_SETSIZE);
     snmp_select_info2(&numfds, &set, &tv, &block);
+    for (auto it = fds.begin(); it != fds.end();)
+      it = NETSNMP_LARGE_FD_ISSET(it->first, &set) ? std::next(it) : fds.erase(it);
     for (int fd = 0; fd < numfds; ++fd) {
-      if (!NETSNMP_LARGE_FD_ISSET(fd, &set))
+      if (!NETSNMP_LARGE_FD_ISSET(fd, &set) || fds.count(fd))
         continue;
       auto w = std::make_unique<core::io::Fd>(ctx, fd, core::io::Fd::Ownership::borrowed);
       w->on_readable([this, fd] { readable(fd); });
-      fds.push_back(std::move(w));
+      fds.emplace(fd, std::move(w));
     }
     netsnmp_large_fd_set_cleanup(&set);
     std::chrono::microseconds wait = 1s;
@@ -323,13 +330,16 @@ void SnmpAgent::new_master(const core::config::VrrpInstance& vi, int ifindex,
   }
 }
 
-void SnmpAgent::auth_failure(const core::IpAddress& source, int type) {
+void SnmpAgent::auth_failure(const core::config::VrrpInstance& vi, int ifindex,
+                             const core::IpAddress& source, int type) {
   auto& m = *impl_;
   if (!m.on(m.settings.rfcv2) || !source.is_v4())
     return;
+  const auto idx = oid(ifindex > 0 ? ifindex : 0);
+  const auto vrid = oid(vi.virtual_router_id);
   Vars v(vrrp_mib({0, 2}));
-  v.ipaddress(vrrp_mib({1, 5}), source); // vrrpTrapPacketSrc
-  v.integer(vrrp_mib({1, 6}), type);     // vrrpTrapAuthErrorType
+  v.ipaddress(vrrp_mib({1, 5, idx, vrid}), source); // vrrpTrapPacketSrc
+  v.integer(vrrp_mib({1, 6, idx, vrid}), type);     // vrrpTrapAuthErrorType
   m.send("vrrpTrapAuthFailure", v);
 }
 

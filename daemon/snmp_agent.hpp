@@ -63,8 +63,10 @@ public:
   /// 3). Only for instances with at least one VIP, as keepalived.
   void new_master(const core::config::VrrpInstance& vi, int ifindex, const core::IpAddress& address,
                   int reason);
-  /// RFC 2787 vrrpTrapAuthFailure: invalidAuthType 1, authTypeMismatch 2, authFailure 3.
-  void auth_failure(const core::IpAddress& source, int type);
+  /// RFC 2787 vrrpTrapAuthFailure: invalidAuthType 1, authTypeMismatch 2, authFailure 3 (the
+  /// varbinds indexed by the instance's ifindex and VRID, as keepalived sends them).
+  void auth_failure(const core::config::VrrpInstance& vi, int ifindex,
+                    const core::IpAddress& source, int type);
   /// RFC 6527 vrrpv3ProtoError: ipTtlError 1, versionError 2, checksumError 3, vrIdError 4.
   void proto_error(const core::config::VrrpInstance& vi, int ifindex, int reason);
   /// realServerStateChange: `rs` of `vs` is now up (alive) or down; `up` of `total` alive.

@@ -135,6 +135,9 @@ public:
     trackers_.stop();
     for (auto& r : runners_)
       stop_runner(*r);
+    if (config_)
+      for (const auto& g : config_->sync_groups)
+        snmp_.sync_group_state(g.name, SnmpVrrpState::shutdown);
     state_.remove(); // a graceful stop hands over (priority 0): nothing for a successor to adopt
     if (config_)
       net_.statics(*config_, false);
@@ -686,7 +689,7 @@ private:
   /// RFC 2787 vrrpTrapAuthFailure (VRRPv2) and RFC 6527 vrrpv3ProtoError for a dropped advert.
   void trap_drop(const Runner& r, vrrp::Drop d, const vrrp::io::Packet& p) {
     if (d == vrrp::Drop::auth_mismatch && r.cfg.version == 2)
-      snmp_.auth_failure(p.src, 3); // authFailure (vigil does not tell the other two apart)
+      snmp_.auth_failure(r.cfg, r.ifindex, p.src, 3); // authFailure (as keepalived for a password)
     // ipTtlError(1), versionError(2); checksum and VRID errors are found before any instance
     // is (the socket counts them), and the notification names an instance's row.
     int reason = d == vrrp::Drop::bad_ttl ? 1 : d == vrrp::Drop::version_mismatch ? 2 : 0;
@@ -727,9 +730,15 @@ private:
     const auto* g = group_of(origin);
     if (!g || syncing_)
       return;
+    // The group is notified when its state changes, not once per member (keepalived: one
+    // group notify and one vrrpSyncGroupStateChange when the members start in BACKUP).
     if (t.to != vrrp::State::init) {
-      notifier_.group(*g, std::string(vrrp::to_string(t.to)), origin.fsm.priority());
-      snmp_.sync_group_state(g->name, snmp_state(t.to));
+      auto [it, fresh] = group_state_.try_emplace(g->name, t.to);
+      if (fresh || it->second != t.to) {
+        it->second = t.to;
+        notifier_.group(*g, std::string(vrrp::to_string(t.to)), origin.fsm.priority());
+        snmp_.sync_group_state(g->name, snmp_state(t.to));
+      }
     }
     syncing_ = true;
     auto now = Clock::now();
@@ -910,6 +919,7 @@ private:
   Notifier& notifier_;
   SnmpAgent& snmp_;
   bool syncing_ = false;
+  std::map<std::string, vrrp::State> group_state_; ///< as last notified, per sync group
   core::config::ConfigPtr config_;
   using SocketKey = std::tuple<int, core::Family, vrrp::io::Transport>;
   std::map<SocketKey, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;
