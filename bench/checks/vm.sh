@@ -14,16 +14,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 N=${1:-2000}
 SECS=${2:-30}
 VIGILD=${3:-$ROOT/build/daemon/vigild}
-VMDIR=${IPVS_VM_DIR:-$ROOT/../shared/ipvs-vm}
-[ -x "$VMDIR/run.sh" ] || { echo "no $VMDIR/run.sh (set IPVS_VM_DIR)" >&2; exit 2; }
-[ -x "$VIGILD" ] || { echo "no vigild at $VIGILD (build it: scripts/demo or meson)" >&2; exit 2; }
-KA=$(command -v keepalived || echo /usr/sbin/keepalived)
-"$VMDIR/build.sh" >/dev/null
-P=$(mktemp -d "${TMPDIR:-/var/tmp}/vigil-bench-vm.XXXXXX")
-trap 'rm -rf "$P"' EXIT
-mkdir -p "$P/bin"
-cp "$(readlink -f "$VIGILD")" "$P/bin/vigild"
-cp "$(readlink -f "$KA")" "$P/bin/keepalived"
+source "$ROOT/bench/vm_payload.sh" vm
 python3 - "$N" > "$P/bench.conf" <<'PY'
 import sys
 n = int(sys.argv[1])
