@@ -193,15 +193,24 @@ def test_large_reload_keeps_the_advert_cadence(lab) -> None:
     ka_mark, vd_mark = ka.log_mark(), vd.log_mark()
     watch = Watch(lab, h1, h2, h3)
     time.sleep(1.0)
+    windows = []  # from each SIGHUP until 0.2 s after its reload was applied
     for k in range(3):
         write(conf_path, conf(200) + big.replace("weight 1\n", f"weight {2 + k}\n", 1))
         mark = vd.log_mark()
+        began = time.time()
         vd.signal(signal.SIGHUP)
         vd.wait_log(r"configuration reloaded|reload failed", after=mark, timeout=120)
-        time.sleep(0.5)
-    sent, answered, gap = watch.finish(min_adverts=20)
+        time.sleep(0.2)
+        windows.append((began, time.time()))
+        time.sleep(0.3)
+    sent, answered, overall = watch.finish(min_adverts=20)
+    stamps = [float(x.group(1)) for x in
+              (re.match(r"^(\d+\.\d+) IP ", line) for line in watch.cap.log_lines()) if x]
+    # an advert gap counts for a reload when it ends inside its window
+    gap = max(b - a for a, b in zip(stamps, stamps[1:]) if any(w0 <= b <= w1 for w0, w1 in windows))
     applied = [float(x) for x in re.findall(r"applied in ([\d.]+) ms", vd.log_text())]
-    print(f"{binary}: worst advert gap {gap * 1000:.1f} ms; applied in {applied} ms; "
+    print(f"{binary}: worst advert gap {gap * 1000:.1f} ms during the reloads "
+          f"({overall * 1000:.1f} ms overall); applied in {applied} ms; "
           f"{sent - answered} of {sent} pings lost")
     assert len(vd.grep(r"configuration reloaded", after=vd_mark)) == 3, vd.tail()
     assert not ka.grep(r"Entering (MASTER|BACKUP|FAULT) STATE", after=ka_mark), ka.tail()
