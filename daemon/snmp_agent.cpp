@@ -23,9 +23,78 @@
 
 #include "core/io/fd.hpp"
 
-extern "C" {
-extern netsnmp_session* main_session; // net-snmp's AgentX session (null while not connected)
-}
+#include <dlfcn.h>
+
+namespace vigil::daemon {
+namespace {
+
+// net-snmp's agent library pulls in libperl, Kerberos and more: linked into vigild it costs
+// every start ~5 ms (measured: 12 -> 17 ms for `vigild --version`), which a restart without
+// failover cannot spare, and memory that most operators never use. It is loaded when a
+// configuration first enables traps, and its functions are called through this table (the
+// declarations come from net-snmp's own headers, so the types are checked).
+#define VIGIL_SNMP_FUNCTIONS(X)                                                                    \
+  X(netsnmp_ds_set_boolean)                                                                        \
+  X(netsnmp_ds_set_string)                                                                         \
+  X(netsnmp_ds_set_int)                                                                            \
+  X(set_persistent_directory)                                                                      \
+  X(set_configuration_directory)                                                                   \
+  X(snmp_disable_log)                                                                              \
+  X(netsnmp_register_loghandler)                                                                   \
+  X(snmp_register_callback)                                                                        \
+  X(snmp_unregister_callback)                                                                      \
+  X(init_agent)                                                                                    \
+  X(init_snmp)                                                                                     \
+  X(snmp_shutdown)                                                                                 \
+  X(netsnmp_large_fd_set_init)                                                                     \
+  X(netsnmp_large_fd_set_cleanup)                                                                  \
+  X(netsnmp_large_fd_setfd)                                                                        \
+  X(netsnmp_large_fd_is_set)                                                                       \
+  X(snmp_select_info2)                                                                             \
+  X(get_next_alarm_delay_time)                                                                     \
+  X(snmp_timeout)                                                                                  \
+  X(run_alarms)                                                                                    \
+  X(snmp_read2)                                                                                    \
+  X(send_v2trap)                                                                                   \
+  X(snmp_varlist_add_variable)                                                                     \
+  X(snmp_free_varbind)
+
+struct NetSnmp {
+#define VIGIL_SNMP_MEMBER(f) decltype(&::f) f = nullptr;
+  VIGIL_SNMP_FUNCTIONS(VIGIL_SNMP_MEMBER)
+#undef VIGIL_SNMP_MEMBER
+  netsnmp_session** main_session = nullptr; ///< the AgentX session (null while not connected)
+
+  /// Loads the library (once); empty on success, else why not.
+  std::string load() {
+    if (main_session)
+      return {};
+    void* lib = ::dlopen("libnetsnmpagent.so.40", RTLD_NOW | RTLD_GLOBAL);
+    if (!lib)
+      lib = ::dlopen("libnetsnmpagent.so", RTLD_NOW | RTLD_GLOBAL);
+    if (!lib)
+      return std::string("cannot load net-snmp's agent library (install libsnmp40): ") +
+             ::dlerror();
+#define VIGIL_SNMP_LOOKUP(f)                                                                       \
+  f = reinterpret_cast<decltype(f)>(::dlsym(lib, #f));                                             \
+  if (!f)                                                                                          \
+    return "net-snmp's library has no " #f;
+    VIGIL_SNMP_FUNCTIONS(VIGIL_SNMP_LOOKUP)
+#undef VIGIL_SNMP_LOOKUP
+    main_session = reinterpret_cast<netsnmp_session**>(::dlsym(lib, "main_session"));
+    if (!main_session)
+      return "net-snmp's library has no main_session";
+    return {};
+  }
+  netsnmp_session* session() const {
+    return main_session ? *main_session : nullptr;
+  }
+};
+
+NetSnmp api; // one per process, as net-snmp's own state
+
+} // namespace
+} // namespace vigil::daemon
 
 namespace vigil::daemon {
 
@@ -60,7 +129,7 @@ public:
   explicit Vars(const Oid& trap) {
     add(snmp_trap_oid, ASN_OBJECT_ID, trap.data(), trap.size() * sizeof(oid));
   }
-  ~Vars() { snmp_free_varbind(list_); }
+  ~Vars() { api.snmp_free_varbind(list_); }
   Vars(const Vars&) = delete;
   Vars& operator=(const Vars&) = delete;
 
@@ -79,8 +148,8 @@ public:
 
 private:
   void add(const Oid& name, u_char type, const void* value, std::size_t len) {
-    snmp_varlist_add_variable(&list_, name.data(), name.size(), type,
-                              static_cast<const u_char*>(value), len);
+    api.snmp_varlist_add_variable(&list_, name.data(), name.size(), type,
+                                  static_cast<const u_char*>(value), len);
   }
   netsnmp_variable_list* list_ = nullptr;
 };
@@ -119,6 +188,7 @@ struct SnmpAgent::Impl {
   std::string socket; ///< as opened (a reload cannot move the subagent)
   bool started = false;
   bool stopped = false;
+  std::string unavailable; ///< why the library could not be loaded
   bool connected = false;
   std::map<int, std::unique_ptr<core::io::Fd>> fds; ///< net-snmp's descriptors, borrowed
   const void* session = nullptr;                    ///< the AgentX session they belong to
@@ -129,41 +199,46 @@ struct SnmpAgent::Impl {
 
   void start() {
     socket = settings.socket;
+    if (auto why = api.load(); !why.empty()) {
+      unavailable = why;
+      log.error("SNMP: {}; no trap is sent", why);
+      return;
+    }
     // A subagent, configured here and only here: no snmp.conf, no persistent state in
     // /var/lib/snmp, no SIGALRM (the loop runs net-snmp's alarms), no MIB files to parse.
-    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
-    netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, socket.c_str());
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
-    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+    api.netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+    api.netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, socket.c_str());
+    api.netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+    api.netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+    api.netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    api.netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+    api.netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
     const std::string own = state_dir + "/snmp";
-    set_persistent_directory(own.c_str());
-    set_configuration_directory(own.c_str());
-    snmp_disable_log();
-    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
-    snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_to_spdlog, &log);
+    api.set_persistent_directory(own.c_str());
+    api.set_configuration_directory(own.c_str());
+    api.snmp_disable_log();
+    api.netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
+    api.snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_to_spdlog, &log);
     // No MIB module to load (traps need none): net-snmp takes the list from $MIBS only, so it
     // is set to empty for the initialisation and put back at once (scripts inherit the
     // operator's value).
     const char* mibs = std::getenv("MIBS");
     const std::optional<std::string> saved = mibs ? std::optional<std::string>(mibs) : std::nullopt;
     ::setenv("MIBS", "", 1);
-    init_agent("vigild");
+    api.init_agent("vigild");
     // init_agent() sets net-snmp's defaults: ours go in after it. Reconnect every 5 s.
     // net-snmp opens the AgentX session synchronously (at start and at each reconnection): a
     // live snmpd answers in microseconds; a hung one may hold the loop this long (in us).
     // No retransmission: a late answer must not turn one trap into two.
-    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 5);
-    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT, 100000);
-    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES, 0);
-    init_snmp("vigild");
+    api.netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 5);
+    api.netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT, 100000);
+    api.netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES, 0);
+    api.init_snmp("vigild");
     saved ? ::setenv("MIBS", saved->c_str(), 1) : ::unsetenv("MIBS");
     started = true;
     log.info("SNMP: AgentX subagent {} to {}",
-             main_session ? "connected" : "not connected yet (retried every 5 s)", socket);
-    connected = main_session != nullptr;
+             api.session() ? "connected" : "not connected yet (retried every 5 s)", socket);
+    connected = api.session() != nullptr;
     pump();
   }
 
@@ -174,26 +249,26 @@ struct SnmpAgent::Impl {
   void pump() {
     if (!started || stopped)
       return;
-    if (main_session != session) {
+    if (api.session() != session) {
       fds.clear();
-      session = main_session;
+      session = api.session();
     }
     int numfds = 0;
     int block = 1;
     timeval tv{};
     netsnmp_large_fd_set set;
-    netsnmp_large_fd_set_init(&set, FD_SETSIZE);
-    snmp_select_info2(&numfds, &set, &tv, &block);
+    api.netsnmp_large_fd_set_init(&set, FD_SETSIZE);
+    api.snmp_select_info2(&numfds, &set, &tv, &block);
     for (auto it = fds.begin(); it != fds.end();)
-      it = NETSNMP_LARGE_FD_ISSET(it->first, &set) ? std::next(it) : fds.erase(it);
+      it = api.netsnmp_large_fd_is_set(it->first, &set) ? std::next(it) : fds.erase(it);
     for (int fd = 0; fd < numfds; ++fd) {
-      if (!NETSNMP_LARGE_FD_ISSET(fd, &set) || fds.count(fd))
+      if (!api.netsnmp_large_fd_is_set(fd, &set) || fds.count(fd))
         continue;
       auto w = std::make_unique<core::io::Fd>(ctx, fd, core::io::Fd::Ownership::borrowed);
       w->on_readable([this, fd] { readable(fd); });
       fds.emplace(fd, std::move(w));
     }
-    netsnmp_large_fd_set_cleanup(&set);
+    api.netsnmp_large_fd_set_cleanup(&set);
     std::chrono::microseconds wait = 1s;
     auto us = [](const timeval& t) {
       return std::chrono::microseconds(std::int64_t(t.tv_sec) * 1000000 + t.tv_usec);
@@ -201,14 +276,14 @@ struct SnmpAgent::Impl {
     if (!block)
       wait = std::min(wait, us(tv));
     timeval alarm{};
-    if (get_next_alarm_delay_time(&alarm) != 0)
+    if (api.get_next_alarm_delay_time(&alarm) != 0)
       wait = std::min(wait, us(alarm));
     timer.expires_after(std::max(wait, std::chrono::microseconds(1000)));
     timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopped)
         return;
-      snmp_timeout();
-      run_alarms();
+      api.snmp_timeout();
+      api.run_alarms();
       note_connection();
       pump();
     });
@@ -216,16 +291,16 @@ struct SnmpAgent::Impl {
 
   void readable(int fd) {
     netsnmp_large_fd_set set;
-    netsnmp_large_fd_set_init(&set, FD_SETSIZE);
-    NETSNMP_LARGE_FD_SET(fd, &set);
-    snmp_read2(&set);
-    netsnmp_large_fd_set_cleanup(&set);
+    api.netsnmp_large_fd_set_init(&set, FD_SETSIZE);
+    api.netsnmp_large_fd_setfd(fd, &set);
+    api.snmp_read2(&set);
+    api.netsnmp_large_fd_set_cleanup(&set);
     note_connection();
     asio::post(ctx, [this] { pump(); }); // not from inside the watcher being replaced
   }
 
   void note_connection() {
-    bool now = main_session != nullptr;
+    bool now = api.session() != nullptr;
     if (now != connected)
       log.info("SNMP: AgentX master {} {}", socket, now ? "connected" : "went away");
     connected = now;
@@ -240,7 +315,7 @@ struct SnmpAgent::Impl {
       log.debug("SNMP: {} not sent: no AgentX master at {}", name, socket);
       return;
     }
-    send_v2trap(v.get());
+    api.send_v2trap(v.get());
     ++sent;
     ++by_trap[name];
     log.debug("SNMP: sent {}", name);
@@ -259,7 +334,7 @@ void SnmpAgent::configure(const core::config::GlobalDefs& g) {
   auto& m = *impl_;
   m.settings = g.snmp;
   m.router_id = g.router_id;
-  if (!m.started && !m.stopped && g.snmp.any()) {
+  if (!m.started && !m.stopped && m.unavailable.empty() && g.snmp.any()) {
     m.start();
   } else if (m.started && g.snmp.socket != m.socket) {
     m.log.warn("SNMP: snmp_socket changed to {}; the subagent stays connected to {} until "
@@ -279,8 +354,9 @@ void SnmpAgent::stop() {
   m.timer.cancel();
   m.fds.clear();
   // ours to unregister: net-snmp would free its client argument (the logger) at shutdown
-  snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_to_spdlog, &m.log, 1);
-  snmp_shutdown("vigild");
+  api.snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, log_to_spdlog, &m.log,
+                               1);
+  api.snmp_shutdown("vigild");
 }
 
 void SnmpAgent::instance_state(const core::config::VrrpInstance& vi, SnmpVrrpState state) {
@@ -416,6 +492,8 @@ void SnmpAgent::state_json(core::Json& j) const {
   j.key("enabled").value(m.started && !m.stopped);
   j.key("socket").value(m.started ? m.socket : m.settings.socket);
   j.key("connected").value(m.connected);
+  if (!m.unavailable.empty())
+    j.key("unavailable").value(m.unavailable);
   j.key("traps_sent").value(static_cast<unsigned long long>(m.sent));
   j.key("traps_unsent").value(static_cast<unsigned long long>(m.unsent));
   j.key("by_trap").begin_object();

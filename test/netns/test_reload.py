@@ -312,10 +312,12 @@ def test_restart_without_failover(lab) -> None:
     # Master_Down_Interval (0.361 s) measured from that advert.
     mark = watch.cap.log_mark()
     watch.cap.wait_log(r"IP 10\.99\.0\.1 > ", after=mark, timeout=10)
-    killed = time.monotonic()
     vd.kill()
     assert h1.has_address(VIP)  # SIGKILL leaves the VIP behind
-    time.sleep(max(0.0, delay - (time.monotonic() - killed)))
+    # The restart comes `delay` after the master's last advert: the state file's modification
+    # time (the master refreshes it with its adverts), not when the capture showed it.
+    last_advert = (lab.workdir / "h1-state" / "vigild.state").stat().st_mtime
+    time.sleep(max(0.0, last_advert + delay - time.time()))
     vd2 = h1.start_vigild(text, name="vigild2", binary=binary)
     vd2.wait_log(r"\(VI_1\) adopting MASTER from the previous run", timeout=30)
     vd2.wait_log(r"\(VI_1\) Entering MASTER STATE \(adopted", timeout=30)
