@@ -98,8 +98,8 @@ vrrp_script hang {{
     cap = h2.start(["tcpdump", "-i", "eth0", "-n", "-tt", "-l", "ip proto 112 and src 10.99.0.1"],
                    name="adverts")
     cap.wait_log(r"listening on")
-    mark = a.log_mark()
-    a.wait_log(r"VRRP_Script\(hang\) failed \(timed out", after=mark, timeout=30)
+    # (the first run may time out before the capture is up: its line is looked for from the start)
+    a.wait_log(r"VRRP_Script\(hang\) failed \(timed out", timeout=30)
     wait_for(lambda: instance_state(a)["priority"] == 190, what="priority 200 - 10")
     time.sleep(3)  # several more hung runs, each killed
     cap.stop()
