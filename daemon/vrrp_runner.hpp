@@ -1,14 +1,13 @@
 #pragma once
 // One running VRRP instance as the VRRP subsystem drives it: its configuration, its pure state
-// machine, its timer and what binds it to the host. Included by the daemon's VRRP units only.
+// machine, its place in the subsystem's deadline queue and what binds it to the host. Included by
+// the daemon's VRRP units only.
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "core/config/vrrp.hpp"
 #include "core/time.hpp"
@@ -23,12 +22,16 @@ namespace vigil::daemon {
 
 using DropCounts = std::array<std::uint64_t, std::size_t(vrrp::Drop::count_)>;
 
-struct Runner {
-  Runner(boost::asio::io_context& ctx, core::config::VrrpInstance c)
-      : cfg(std::move(c)), fsm(vrrp::Settings::from_config(cfg)), timer(ctx) {}
+struct Runner : std::enable_shared_from_this<Runner> {
+  explicit Runner(core::config::VrrpInstance c)
+      : cfg(std::move(c)), fsm(vrrp::Settings::from_config(cfg)) {}
   core::config::VrrpInstance cfg;
   vrrp::Instance fsm;
-  boost::asio::steady_timer timer;
+  /// The deadline this instance is queued under in the subsystem's deadline queue (none: not
+  /// queued). Equal to fsm.next_deadline() after every event.
+  std::optional<core::Clock::time_point> queued_at;
+  /// Effects of this instance waiting in the subsystem's deferred queue: new ones go behind.
+  std::size_t deferred = 0;
   int ifindex = 0;
   vrrp::io::VrrpSocket* socket = nullptr;    ///< receives (and sends, without a VMAC)
   vrrp::io::VrrpSocket* tx_socket = nullptr; ///< sends: the VMAC unless vmac_xmit_base

@@ -1,6 +1,7 @@
 #include "daemon/vrrp_subsystem.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 #include <utility>
@@ -57,9 +58,11 @@ public:
                   [this](const core::config::Command& c) {
                     return script_identity(config_->global_defs, c, log_);
                   }),
-        notifier_(notifier), snmp_(snmp), state_(state_path, *logs.vrrp) {
+        notifier_(notifier), snmp_(snmp), wake_(ctx), state_(state_path, *logs.vrrp) {
     trackers_.on_change = [this] { reevaluate_all(); };
   }
+
+  ~VrrpSubsystem() override { *alive_ = false; } // a posted drain() finds it gone
 
   std::string_view name() const override { return "vrrp"; }
 
@@ -106,7 +109,7 @@ public:
                   m.reason);
         r->removed = true;
         stop_runner(*r);
-        r.reset(); // its timer loop holds it until it has seen `stopped`
+        r.reset();
         added.push_back(c);
       } else {
         changed.emplace_back(r, c);
@@ -120,6 +123,7 @@ public:
       stop_runner(*r);
     }
     runners_ = std::move(kept);
+    index_dirty_ = true;
     net_.reload_statics(*config_, *next);
     config_ = next;
     collect_vips();
@@ -135,6 +139,8 @@ public:
     trackers_.stop();
     for (auto& r : runners_)
       stop_runner(*r);
+    while (!deferred_.empty()) // every instance's addresses go now, in order
+      run_deferred();
     if (config_)
       for (const auto& g : config_->sync_groups)
         snmp_.sync_group_state(g.name, SnmpVrrpState::shutdown);
@@ -291,8 +297,9 @@ private:
     auto now = Clock::now();
     std::vector<Runner*> started;
     std::set<Runner*> adopted;
+    index_dirty_ = true;
     for (const auto& c : configs) {
-      runners_.push_back(std::make_shared<Runner>(ctx_, c));
+      runners_.push_back(std::make_shared<Runner>(c));
       Runner& r = *runners_.back();
       r.config_hash = hash_of(c);
       bind_interface(r);
@@ -302,15 +309,22 @@ private:
         remove_stale_vips(r);
       started.push_back(&r);
     }
+    // Instances started together would take over together and then advertise in the same
+    // instant for as long as they run (a takeover keeps the old master's phases): their first
+    // takeovers are spread over up to one advert interval (at most 0.1 s), so their adverts,
+    // and later the peer's master-down timers, are spread over it too.
+    std::size_t spread = started.size() - adopted.size(), k = 0;
     for (auto& rp : runners_) {
       Runner* r = rp.get();
       if (std::find(started.begin(), started.end(), r) == started.end())
         continue;
-      if (adopted.count(r))
+      if (adopted.count(r)) {
         execute(*r, r->fsm.adopt(now));
-      else
-        execute(*r, r->fsm.start(now, config_->global_defs.vrrp_startup_delay));
-      asio::co_spawn(ctx_, timer_loop(rp), asio::detached);
+        continue;
+      }
+      auto stagger = std::min<core::Duration>(r->cfg.advert_int, 100ms) * k++ /
+                     std::max<std::size_t>(spread, 1);
+      execute(*r, r->fsm.start(now, config_->global_defs.vrrp_startup_delay, stagger));
     }
   }
 
@@ -318,8 +332,10 @@ private:
     if (r.stopped)
       return;
     execute(r, r.fsm.shutdown(Clock::now()));
+    flush_adverts();
     r.stopped = true;
-    r.timer.cancel();
+    index_dirty_ = true;
+    unqueue(r);
   }
 
   /// A previous run (or a crash) may have left this instance's addresses behind; a backup must
@@ -335,34 +351,131 @@ private:
       }
   }
 
-  /// Owns its runner: a runner dropped by a reload lives until its loop has seen `stopped`.
-  asio::awaitable<void> timer_loop(std::shared_ptr<Runner> rp) {
-    Runner& r = *rp;
-    while (!r.stopped) {
-      auto d = r.fsm.next_deadline();
-      r.timer.expires_at(d ? *d : Clock::time_point::max());
-      co_await r.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (r.stopped)
-        break;
-      // Early or cancelled wake-ups are harmless: tick() acts only on expired deadlines.
-      execute(r, r.fsm.tick(Clock::now()));
-    }
+  // --- the deadline queue ---------------------------------------------------------------------
+  // Every instance's next deadline (advert, master-down, GARP bursts) sits in one ordered set
+  // under one timer, not a timer and a coroutine each: 1,000 masters at 0.1 s are 10,000
+  // deadlines a second. The timer is set to the earliest deadline rounded up to the next
+  // whole `wake_grid` of the steady clock: a master's adverts keep their exact cadence (its
+  // deadlines are one interval apart, and so are their roundings) while the instances whose
+  // deadlines fall within the same grid step are served by one wake-up, their adverts sent
+  // together (sendmmsg per socket). A deadline is served at most one grid step late.
+  static constexpr core::Duration wake_grid = std::chrono::milliseconds(1);
+
+  static Clock::time_point grid_ceil(Clock::time_point t) {
+    auto since = t.time_since_epoch();
+    auto steps = (since + wake_grid - core::Duration(1)) / wake_grid;
+    return Clock::time_point(std::chrono::duration_cast<Clock::duration>(steps * wake_grid));
   }
 
-  /// Recomputes the deadline after an event changed the instance.
+  void unqueue(Runner& r) {
+    if (r.queued_at)
+      due_.erase({*r.queued_at, &r});
+    r.queued_at.reset();
+  }
+
+  /// Puts the instance under its current deadline (after anything that may have changed it).
   void rearm(Runner& r) {
     if (r.stopped)
       return;
     auto d = r.fsm.next_deadline();
-    auto at = d ? *d : Clock::time_point::max();
-    if (at != r.timer.expiry())
-      r.timer.expires_at(at); // cancels the wait; the loop re-reads
+    if (d == r.queued_at)
+      return;
+    unqueue(r);
+    if (!d)
+      return;
+    r.queued_at = d;
+    due_.emplace(*d, &r);
+    arm();
+  }
+
+  /// Sets the timer when the earliest deadline needs an earlier wake-up than the one set; a
+  /// wake-up that finds nothing due (its deadline moved later) just sets the next one.
+  void arm() {
+    if (due_.empty())
+      return;
+    auto at = grid_ceil(due_.begin()->first);
+    if (at >= armed_)
+      return;
+    armed_ = at;
+    wake_.expires_at(at);
+    wake_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec)
+        on_wake();
+    });
+  }
+
+  void on_wake() {
+    armed_ = Clock::time_point::max();
+    serve_due();
+    drain();
+    arm();
+  }
+
+  /// Ticks every instance whose deadline has come. Adverts go first, all of them, one
+  /// sendmmsg per socket; the instances' other effects (addresses, GARPs, logs, scripts)
+  /// queue behind in `deferred_` (1,000 takeovers at once: every backup advertises at its
+  /// Master_Down_Interval, the addresses follow).
+  void serve_due() {
+    auto now = Clock::now();
+    batch_.clear();
+    while (!due_.empty() && due_.begin()->first <= now) {
+      Runner* r = due_.begin()->second;
+      due_.erase(due_.begin());
+      r->queued_at.reset();
+      batch_.push_back(r);
+    }
+    // Instances of this wake-up cannot go away under it (reloads and stops are other handlers).
+    batching_ = true;
+    for (Runner* r : batch_)
+      if (!r->stopped)
+        execute(*r, r->fsm.tick(now)); // requeues it
+    batching_ = false;
+    flush_adverts();
+  }
+
+  /// Runs deferred effects in order, a few at a time between other work: a deadline that
+  /// comes meanwhile is served first (its adverts must not wait for other instances' address
+  /// changes), and packets are read between rounds.
+  void drain() {
+    for (int n = 0; !deferred_.empty(); ++n) {
+      if (!due_.empty() && due_.begin()->first <= Clock::now())
+        serve_due();
+      if (n == 8) {
+        if (!drain_posted_) {
+          drain_posted_ = true;
+          asio::post(ctx_, [this, alive = alive_] {
+            if (!*alive)
+              return;
+            drain_posted_ = false;
+            drain();
+            arm();
+          });
+        }
+        return;
+      }
+      run_deferred();
+    }
+  }
+
+  void run_deferred() {
+    auto [r, fx] = std::move(deferred_.front());
+    deferred_.pop_front();
+    --r->deferred;
+    apply(*r, fx);
+  }
+
+  /// Sends the adverts queued by this wake-up, one sendmmsg per socket.
+  void flush_adverts() {
+    for (auto* sock : pending_sockets_)
+      sock->flush();
+    pending_sockets_.clear();
   }
 
   // --- interfaces and addresses -------------------------------------------------------------
 
   void bind_interface(Runner& r) {
     auto now = Clock::now();
+    index_dirty_ = true;
     const core::io::Link* link = r.cfg.interface ? ifs_.find(*r.cfg.interface) : nullptr;
     r.ifindex = link ? link->index : 0;
     r.socket = nullptr;
@@ -540,16 +653,23 @@ private:
       }
       rearm(r);
     }
-    if (removed)
+    if (removed) {
       for (auto it = sockets_.begin(); it != sockets_.end();)
         it = std::get<0>(it->first) == l.index ? sockets_.erase(it) : std::next(it);
+      index_dirty_ = true;
+    }
     reevaluate_all(); // track_interface
   }
 
   void address_changed(const core::io::Address& a, bool /*removed*/) {
+    // A VIP is never an instance's source (primary() skips them): its comings and goings,
+    // 1,000 of them in a takeover storm, concern only an instance that names it as src_ip.
+    bool vip = all_vips_.count(a.address) > 0;
     for (auto& rp : runners_) {
       Runner& r = *rp;
       if (r.stopped || r.ifindex == 0)
+        continue;
+      if (vip && !(r.cfg.src_ip && *r.cfg.src_ip == a.address))
         continue;
       if (r.ifindex == a.index || (r.cfg.src_ip && *r.cfg.src_ip == a.address)) {
         update_source(r);
@@ -571,10 +691,8 @@ private:
       ++socket_drops_[std::size_t(vrrp::Drop::too_short)];
       return;
     }
-    Runner* r = nullptr;
-    for (auto& rp : runners_)
-      if (!rp->stopped && rp->socket == &sock && rp->cfg.virtual_router_id == ip[at])
-        r = rp.get();
+    const auto& candidates = instances_for(sock, ip[at]);
+    Runner* r = candidates.empty() ? nullptr : candidates.back();
     if (!r) {
       ++socket_drops_[std::size_t(vrrp::Drop::unknown_vrid)];
       return;
@@ -603,6 +721,20 @@ private:
     received(sock, inner);
   }
 
+  /// The running instances receiving on `sock` with VRID `vrid`, in runners_ order.
+  const std::vector<Runner*>& instances_for(const vrrp::io::VrrpSocket& sock, std::uint8_t vrid) {
+    if (index_dirty_) {
+      by_vrid_.clear();
+      for (auto& rp : runners_)
+        if (!rp->stopped && rp->socket)
+          by_vrid_[rp->socket][rp->cfg.virtual_router_id].push_back(rp.get());
+      index_dirty_ = false;
+    }
+    static const std::vector<Runner*> none;
+    auto it = by_vrid_.find(&sock);
+    return it == by_vrid_.end() ? none : it->second[vrid];
+  }
+
   void received(vrrp::io::VrrpSocket& sock, const vrrp::io::Packet& p) {
     auto d = vrrp::decode(p.message, p.src, p.dst);
     if (d.drop != vrrp::Drop::none) {
@@ -613,10 +745,8 @@ private:
     }
     Runner* target = nullptr;
     bool multicast = p.dst.is_multicast();
-    for (auto& rp : runners_) {
+    for (Runner* rp : instances_for(sock, d.advert.vrid)) {
       Runner& r = *rp;
-      if (r.stopped || r.socket != &sock || r.cfg.virtual_router_id != d.advert.vrid)
-        continue;
       bool unicast = !r.cfg.unicast_peer.empty();
       if (multicast && !unicast && r.cfg.mcast_dst_ip == p.dst) {
         target = &r;
@@ -699,7 +829,29 @@ private:
 
   // --- effects ---------------------------------------------------------------------------------
 
+  /// Carries out what the state machine asked for. Adverts leave at once (or with this
+  /// wake-up's batch); the rest goes behind the instance's deferred effects, if any, so that
+  /// each instance's effects keep their order (RFC 9568 8.1.2: advert, addresses, GARP).
   void execute(Runner& r, const vrrp::Effects& fx) {
+    if (batching_ || r.deferred > 0) {
+      vrrp::Effects rest;
+      for (const auto& e : fx) {
+        if (const auto* a = std::get_if<vrrp::SendAdvert>(&e))
+          send_advert(r, a->priority);
+        else
+          rest.push_back(e);
+      }
+      if (!rest.empty()) {
+        ++r.deferred;
+        deferred_.emplace_back(r.shared_from_this(), std::move(rest));
+      }
+      rearm(r);
+      return;
+    }
+    apply(r, fx);
+  }
+
+  void apply(Runner& r, const vrrp::Effects& fx) {
     // Packets and address changes first, logs after: a transition's advert and GARP must not
     // wait for a log line to be formatted and written.
     std::optional<vrrp::Transition> transition;
@@ -711,9 +863,20 @@ private:
                        transition = t;
                      },
                      [&](const vrrp::SendAdvert& a) { send_advert(r, a.priority); },
-                     [&](const vrrp::AddVips&) { set_vips(r, true); },
-                     [&](const vrrp::DelVips&) { set_vips(r, false); },
-                     [&](const vrrp::SendGarp& g) { send_garp(r, g.rounds); },
+                     // An instance's advert leaves before its addresses change and its GARPs
+                     // (RFC 9568 8.1.2): what this wake-up queued goes out first.
+                     [&](const vrrp::AddVips&) {
+                       flush_adverts();
+                       set_vips(r, true);
+                     },
+                     [&](const vrrp::DelVips&) {
+                       flush_adverts();
+                       set_vips(r, false);
+                     },
+                     [&](const vrrp::SendGarp& g) {
+                       flush_adverts();
+                       send_garp(r, g.rounds);
+                     },
                  },
                  e);
     if (transition) {
@@ -721,6 +884,7 @@ private:
       if (transition->reason != vrrp::Reason::sync_group)
         sync_group_follow(r, *transition);
     }
+    rearm(r);
   }
 
   /// vrrp_sync_group: members move together. One member taking over makes the others master,
@@ -846,16 +1010,22 @@ private:
           one(peer.address, r.cfg.unicast_ttl);
       return;
     }
-    if (r.cfg.unicast_peer.empty()) {
-      auto bytes = vrrp::encode(a, *r.source, r.cfg.mcast_dst_ip, s.checksum);
-      sock->send(bytes, *r.source, r.cfg.mcast_dst_ip, 255);
-    } else {
-      // The v3 IPv4 pseudo-header differs per destination, so each peer gets its own encoding.
-      for (const auto& peer : r.cfg.unicast_peer) {
-        auto bytes = vrrp::encode(a, *r.source, peer.address, s.checksum);
-        sock->send(bytes, *r.source, peer.address, r.cfg.unicast_ttl);
+    auto send = [&](const core::IpAddress& dst, std::uint8_t ttl) {
+      auto bytes = vrrp::encode(a, *r.source, dst, s.checksum);
+      if (!batching_) {
+        sock->send(bytes, *r.source, dst, ttl);
+        return;
       }
-    }
+      if (!sock->queued())
+        pending_sockets_.push_back(sock);
+      sock->queue(std::move(bytes), *r.source, dst, ttl);
+    };
+    if (r.cfg.unicast_peer.empty())
+      send(r.cfg.mcast_dst_ip, 255);
+    else
+      // The v3 IPv4 pseudo-header differs per destination, so each peer gets its own encoding.
+      for (const auto& peer : r.cfg.unicast_peer)
+        send(peer.address, r.cfg.unicast_ttl);
   }
 
   /// The addresses (VIPs and excluded VIPs) of `cfg`, run by `r`, with the interface each
@@ -919,6 +1089,20 @@ private:
   Notifier& notifier_;
   SnmpAgent& snmp_;
   bool syncing_ = false;
+  std::set<std::pair<Clock::time_point, Runner*>> due_; ///< the deadline queue
+  asio::steady_timer wake_;
+  Clock::time_point armed_ = Clock::time_point::max(); ///< when wake_ fires (max: not set)
+  std::vector<Runner*> batch_;                         ///< the instances of one wake-up
+  bool batching_ = false;                              ///< adverts are queued, not sent
+  /// Effects other than adverts waiting their turn (serve_due(), drain()), in order.
+  std::deque<std::pair<std::shared_ptr<Runner>, vrrp::Effects>> deferred_;
+  bool drain_posted_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::vector<vrrp::io::VrrpSocket*> pending_sockets_; ///< sockets with queued adverts
+  /// The running instances that may own an advert, by receiving socket and VRID, in
+  /// runners_ order (rebuilt when runners or their sockets change).
+  std::map<const vrrp::io::VrrpSocket*, std::array<std::vector<Runner*>, 256>> by_vrid_;
+  bool index_dirty_ = true;
   std::map<std::string, vrrp::State> group_state_; ///< as last notified, per sync group
   core::config::ConfigPtr config_;
   using SocketKey = std::tuple<int, core::Family, vrrp::io::Transport>;

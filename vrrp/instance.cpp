@@ -1,6 +1,7 @@
 #include "vrrp/instance.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace vigil::vrrp {
 namespace {
@@ -179,6 +180,8 @@ void Instance::become_backup(Effects& fx, TimePoint now, Reason why,
   // keepalived's preempt_delay: at startup (and after a fault) the first takeover waits longer.
   if (why == Reason::startup || why == Reason::fault_cleared)
     wait += s_.preempt_delay;
+  if (why == Reason::startup)
+    wait += std::exchange(start_stagger_, Duration{0});
   down_timer_ = now + wait;
 }
 
@@ -201,8 +204,9 @@ void Instance::become_fault(Effects& fx, TimePoint now) {
     fx.push_back(DelVips{});
 }
 
-Effects Instance::start(TimePoint now, Duration startup_delay) {
+Effects Instance::start(TimePoint now, Duration startup_delay, Duration stagger) {
   Effects fx;
+  start_stagger_ = stagger;
   if (startup_delay.count() > 0) {
     start_at_ = now + startup_delay;
     return fx;

@@ -133,7 +133,11 @@ public:
   explicit Instance(Settings settings);
 
   /// Starts the instance (Initialize). With a startup delay it stays in INIT until it passes.
-  Effects start(TimePoint now, Duration startup_delay = Duration{0});
+  /// `stagger` lengthens the first Master_Down_Interval after that (a backup's first takeover
+  /// only): a daemon starting many instances at once spreads their phases with it, so that
+  /// they do not all advertise in the same instant for the rest of their lives.
+  Effects start(TimePoint now, Duration startup_delay = Duration{0},
+                Duration stagger = Duration{0});
   /// Restart without failover: instead of start(), takes over as master at once (advert, VIPs,
   /// GARP) because the previous process was master until moments ago and the backups have not
   /// taken over. The caller decides when that is safe. With a fault it starts in FAULT.
@@ -203,6 +207,7 @@ private:
   Duration master_adver_interval_;
   bool lower_master_seen_ = false;
   std::optional<TimePoint> start_at_;
+  Duration start_stagger_{0}; ///< added to the first master-down wait after start()
   std::optional<TimePoint> adver_timer_;
   std::optional<TimePoint> down_timer_;
   std::optional<TimePoint> garp_second_burst_;

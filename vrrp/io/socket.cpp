@@ -24,6 +24,9 @@
 namespace vigil::vrrp::io {
 namespace {
 
+// Room for the control messages of one send: IPv6 packet info and hop limit.
+constexpr std::size_t control_size = 128;
+
 // DSCP CS6 (network control), as keepalived marks its adverts.
 constexpr int traffic_class = 0xc0;
 
@@ -69,6 +72,13 @@ struct VrrpSocket::Impl {
   Impl(boost::asio::io_context& ctx, int fd) : fd(ctx, fd) {}
   core::io::Fd fd;
   std::array<std::uint8_t, 65536> buf{};
+  struct Queued {
+    std::vector<std::uint8_t> bytes;
+    core::IpAddress src;
+    core::IpAddress dst;
+    int ttl;
+  };
+  std::vector<Queued> queue; ///< adverts waiting for flush()
 };
 
 VrrpSocket::VrrpSocket(boost::asio::io_context& ctx, spdlog::logger& log, int ifindex,
@@ -238,28 +248,16 @@ void VrrpSocket::on_readable() {
   }
 }
 
-bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddress& src,
-                      const core::IpAddress& dst, std::uint8_t ttl) {
-  if (transport_ != Transport::vrrp) {
-    ++send_errors_;
-    log_.error("cannot send a bare VRRP message on the AH socket of {}: use send_raw()", ifname_);
-    return false;
-  }
-  int fd = impl_->fd.get();
-  iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) std::array<std::uint8_t, 128> control{};
-  msg.msg_control = control.data();
-  sockaddr_in to4{};
-  sockaddr_in6 to6{};
-  int hops = ttl;
+void VrrpSocket::prepare(msghdr& msg, void* to, std::uint8_t* control, const core::IpAddress& src,
+                         const core::IpAddress& dst, int hops) const {
+  msg.msg_control = control;
   if (family_ == core::Family::inet) {
-    to4.sin_family = AF_INET;
-    std::memcpy(&to4.sin_addr, dst.data(), 4);
-    msg.msg_name = &to4;
-    msg.msg_namelen = sizeof to4;
+    auto* to4 = static_cast<sockaddr_in*>(to);
+    *to4 = sockaddr_in{};
+    to4->sin_family = AF_INET;
+    std::memcpy(&to4->sin_addr, dst.data(), 4);
+    msg.msg_name = to4;
+    msg.msg_namelen = sizeof *to4;
     msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo)) + CMSG_SPACE(sizeof(int));
     in_pktinfo info{};
     info.ipi_ifindex = ifindex_;
@@ -267,12 +265,14 @@ bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddre
     cmsghdr* c = put_cmsg(CMSG_FIRSTHDR(&msg), IPPROTO_IP, IP_PKTINFO, info);
     put_cmsg(CMSG_NXTHDR(&msg, c), IPPROTO_IP, IP_TTL, hops);
   } else {
-    to6.sin6_family = AF_INET6;
-    std::memcpy(&to6.sin6_addr, dst.data(), 16);
+    auto* to6 = static_cast<sockaddr_in6*>(to);
+    *to6 = sockaddr_in6{};
+    to6->sin6_family = AF_INET6;
+    std::memcpy(&to6->sin6_addr, dst.data(), 16);
     if (dst.is_link_local() || dst.is_multicast())
-      to6.sin6_scope_id = unsigned(ifindex_);
-    msg.msg_name = &to6;
-    msg.msg_namelen = sizeof to6;
+      to6->sin6_scope_id = unsigned(ifindex_);
+    msg.msg_name = to6;
+    msg.msg_namelen = sizeof *to6;
     msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int));
     in6_pktinfo info{};
     info.ipi6_ifindex = unsigned(ifindex_);
@@ -280,18 +280,88 @@ bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddre
     cmsghdr* c = put_cmsg(CMSG_FIRSTHDR(&msg), IPPROTO_IPV6, IPV6_PKTINFO, info);
     put_cmsg(CMSG_NXTHDR(&msg, c), IPPROTO_IPV6, IPV6_HOPLIMIT, hops);
   }
+}
+
+void VrrpSocket::refused(const core::IpAddress& src, const core::IpAddress& dst, int err) {
+  ++send_errors_;
+  log_.warn("cannot send VRRP advert on {} from {} to {}: {}", ifname_, src.to_string(),
+            dst.to_string(), std::strerror(err));
+}
+
+bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddress& src,
+                      const core::IpAddress& dst, std::uint8_t ttl) {
+  if (transport_ != Transport::vrrp) {
+    ++send_errors_;
+    log_.error("cannot send a bare VRRP message on the AH socket of {}: use send_raw()", ifname_);
+    return false;
+  }
+  iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) std::array<std::uint8_t, control_size> control{};
+  sockaddr_in6 to{};
+  prepare(msg, &to, control.data(), src, dst, ttl);
   ssize_t n;
   do {
-    n = ::sendmsg(fd, &msg, MSG_DONTWAIT);
+    n = ::sendmsg(impl_->fd.get(), &msg, MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
-    ++send_errors_;
-    log_.warn("cannot send VRRP advert on {} from {} to {}: {}", ifname_, src.to_string(),
-              dst.to_string(), std::strerror(errno));
+    refused(src, dst, errno);
     return false;
   }
   ++sent_;
   return true;
+}
+
+void VrrpSocket::queue(std::vector<std::uint8_t> message, const core::IpAddress& src,
+                       const core::IpAddress& dst, std::uint8_t ttl) {
+  if (transport_ != Transport::vrrp) {
+    send(message, src, dst, ttl); // refused there, with the reason
+    return;
+  }
+  impl_->queue.push_back({std::move(message), src, dst, ttl});
+}
+
+std::size_t VrrpSocket::queued() const {
+  return impl_->queue.size();
+}
+
+void VrrpSocket::flush() {
+  auto& q = impl_->queue;
+  constexpr std::size_t chunk = 64;
+  struct Slot {
+    iovec iov;
+    sockaddr_in6 to;
+    alignas(cmsghdr) std::array<std::uint8_t, control_size> control;
+  };
+  std::array<Slot, chunk> slots;
+  std::array<mmsghdr, chunk> msgs;
+  std::size_t done = 0;
+  while (done < q.size()) {
+    std::size_t n = std::min(chunk, q.size() - done);
+    for (std::size_t k = 0; k < n; ++k) {
+      auto& m = q[done + k];
+      msgs[k] = mmsghdr{};
+      slots[k].iov = iovec{m.bytes.data(), m.bytes.size()};
+      slots[k].control.fill(0);
+      msgs[k].msg_hdr.msg_iov = &slots[k].iov;
+      msgs[k].msg_hdr.msg_iovlen = 1;
+      prepare(msgs[k].msg_hdr, &slots[k].to, slots[k].control.data(), m.src, m.dst, m.ttl);
+    }
+    int sent;
+    do {
+      sent = ::sendmmsg(impl_->fd.get(), msgs.data(), unsigned(n), MSG_DONTWAIT);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) { // the first message was refused: report it and go on after it
+      refused(q[done].src, q[done].dst, errno);
+      ++done;
+      continue;
+    }
+    sent_ += std::uint64_t(sent);
+    done += std::size_t(sent);
+  }
+  q.clear();
 }
 
 bool VrrpSocket::send_raw(std::span<const std::uint8_t> ip_packet, const core::IpAddress& dst) {

@@ -11,9 +11,11 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/ip.hpp"
 
+struct msghdr;
 namespace boost::asio {
 class io_context;
 }
@@ -66,6 +68,15 @@ public:
   /// the kernel refused it (logged with its reason, counted).
   bool send(std::span<const std::uint8_t> message, const core::IpAddress& src,
             const core::IpAddress& dst, std::uint8_t ttl);
+  /// Like send(), but later: the message waits for flush(), which hands every queued message
+  /// to the kernel in one sendmmsg (adverts due together, one system call).
+  void queue(std::vector<std::uint8_t> message, const core::IpAddress& src,
+             const core::IpAddress& dst, std::uint8_t ttl);
+  /// Sends what queue() collected, in order; a refused message is logged and counted as by
+  /// send(), and the rest still go.
+  void flush();
+  /// Messages waiting for flush().
+  std::size_t queued() const;
   /// Transport::ah only: sends `ip_packet`, a complete IPv4 packet (header included, e.g. from
   /// vrrp::ah::seal()), to `dst` (its destination address) out of this socket's interface. The
   /// kernel sends the header as given (it only fills in a zero IP id, which would break the
@@ -83,6 +94,10 @@ public:
 
 private:
   void on_readable();
+  /// Fills `msg` (with `to` and `control` as its storage) for one message to `dst`.
+  void prepare(::msghdr& msg, void* to, std::uint8_t* control, const core::IpAddress& src,
+               const core::IpAddress& dst, int ttl) const;
+  void refused(const core::IpAddress& src, const core::IpAddress& dst, int err);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
