@@ -58,7 +58,8 @@ public:
                   [this](const core::config::Command& c) {
                     return script_identity(config_->global_defs, c, log_);
                   }),
-        notifier_(notifier), snmp_(snmp), wake_(ctx), state_(state_path, *logs.vrrp) {
+        notifier_(notifier), snmp_(snmp), wake_(ctx), state_(state_path, *logs.vrrp),
+        state_timer_(ctx) {
     trackers_.on_change = [this] { reevaluate_all(); };
   }
 
@@ -272,15 +273,26 @@ private:
     return true;
   }
 
-  /// The state file follows every transition (written once per loop turn, however many).
+  /// The state file follows every transition: written once for however many happen
+  /// together, and at most every state_write_spacing (a takeover storm of 1,000 instances
+  /// spreads over many loop turns; each write renders every instance). A crash within that
+  /// window leaves the previous states: a successor then adopts too little (safe) or, for an
+  /// instance that had just yielded, advertises once before the better master's advert
+  /// makes it yield again.
+  static constexpr auto state_write_spacing = std::chrono::milliseconds(20);
+
   void save_state() {
     if (state_write_pending_ || stopping_)
       return;
     state_write_pending_ = true;
-    asio::post(ctx_, [this] {
+    state_timer_.expires_at(std::max(last_state_write_ + state_write_spacing, Clock::now()));
+    state_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec)
+        return;
       state_write_pending_ = false;
       if (stopping_)
         return;
+      last_state_write_ = Clock::now();
       std::vector<SavedInstance> list;
       for (const auto& r : runners_)
         if (r && !r->stopped)
@@ -1114,6 +1126,8 @@ private:
   StateFile state_;
   std::optional<PreviousRun> previous_; ///< only while the first instances start
   bool state_write_pending_ = false;
+  asio::steady_timer state_timer_;
+  Clock::time_point last_state_write_{};
 };
 
 } // namespace

@@ -81,14 +81,18 @@ void Segment::execute(std::size_t index, const vrrp::Effects& fx) {
 
 void Segment::deliver(const Packet& p) {
   const Node& from = *nodes_[p.from];
+  // The codec's verdict does not depend on the receiver: decode once.
+  auto d = vrrp::decode(p.bytes, from.address, *core::IpAddress::parse("224.0.0.18"));
+  if (d.drop != vrrp::Drop::none)
+    return;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     Node& to = *nodes_[i];
     if (i == p.from || !to.alive || to.partition != from.partition)
       continue;
-    if (loss_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < loss_)
+    // Routed by VRID, as the daemon does: an advert reaches only the instances of its VRID.
+    if (to.instance.settings().vrid != d.advert.vrid)
       continue;
-    auto d = vrrp::decode(p.bytes, from.address, *core::IpAddress::parse("224.0.0.18"));
-    if (d.drop != vrrp::Drop::none)
+    if (loss_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < loss_)
       continue;
     vrrp::Received r{d.advert, from.address, 255, true, d.form};
     execute(i, to.instance.receive(r, now_));
@@ -106,8 +110,10 @@ void Segment::run_until(TimePoint t) {
       if (d && (!next || *d < *next))
         next = d, who = i;
     }
+    if (wire_.empty() && !next)
+      break; // nothing pending (e.g. no node started yet)
     bool packet_first = !wire_.empty() && (!next || wire_.top().at <= *next);
-    TimePoint at = packet_first ? wire_.top().at : (next ? *next : t);
+    TimePoint at = packet_first ? wire_.top().at : *next;
     if (at > t)
       break;
     now_ = at;

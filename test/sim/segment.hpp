@@ -1,6 +1,8 @@
 #pragma once
 // A virtual LAN for VRRP instances on a virtual clock: adverts go through the real codec, with
 // per-link latency, loss and partitions. Scenarios run in milliseconds without root.
+// A Node is one VRRP instance; several VRIDs share a segment as several Nodes (a host running
+// many instances adds one Node per VRID, all with its address): adverts are routed by VRID.
 #include <functional>
 #include <map>
 #include <memory>

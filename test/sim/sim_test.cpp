@@ -5,6 +5,7 @@
 
 using namespace vigil;
 using namespace std::chrono_literals;
+using core::TimePoint;
 using sim::Segment;
 using vrrp::State;
 
@@ -201,4 +202,145 @@ TEST_CASE("the owner (255) takes over at once when it returns") {
   seg.run_for(1s);
   CHECK(backup.instance.state() == State::backup);
   CHECK(backup.transitions.back().first == at);
+}
+
+TEST_CASE("1000 VRRPv3 instances at 100 ms on 4 segments: every backup takes over exactly "
+          "Master_Down_Interval after its own master's last advert") {
+  // Four L2 segments, one Segment each, carrying VRIDs 1..250. Each segment has two hosts, a
+  // master (priority 150, 10.k.0.1) and a backup (priority 100, 10.k.0.2), each running one
+  // instance per VRID; the Segment routes adverts by VRID. Zero latency: the arithmetic is exact.
+  constexpr int kSegments = 4;
+  constexpr int kVrids = 250;
+  const core::Duration interval = 100ms;
+  // RFC 9568 6.1, computed here, independently of the instance:
+  // Skew_Time = (256 - Priority) * Master_Adver_Interval / 256,
+  // Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time.
+  const core::Duration master_up = 3 * interval + (256 - 150) * interval / 256;   // startup
+  const core::Duration master_down = 3 * interval + (256 - 100) * interval / 256; // takeover
+  REQUIRE(master_up == 341406250ns);
+  REQUIRE(master_down == 360937500ns);
+  // The 1000 instance pairs start 100 us apart, spread over one advert interval.
+  const core::Duration stagger = interval / (kSegments * kVrids);
+  REQUIRE(stagger == 100us);
+
+  struct Vr {
+    int segment;
+    int vrid;
+    sim::Node* master;
+    sim::Node* backup;
+    TimePoint started;
+    TimePoint last_advert; ///< the master's, when it crashed
+  };
+  std::vector<std::unique_ptr<Segment>> segments;
+  std::vector<Vr> vrs;
+  vrs.reserve(kSegments * kVrids);
+  for (int k = 0; k < kSegments; ++k) {
+    auto& seg = *segments.emplace_back(std::make_unique<Segment>()); // latency 0, no loss
+    const std::string net = "10." + std::to_string(k + 1) + ".";
+    for (int v = 1; v <= kVrids; ++v) {
+      auto make = [&](std::uint8_t prio) {
+        auto s = settings(3, prio, interval);
+        s.name = "VI_" + std::to_string(v);
+        s.vrid = std::uint8_t(v);
+        s.vips = {*core::IpAddress::parse((net + "1." + std::to_string(v)).c_str())};
+        return s;
+      };
+      auto& m = seg.add("m" + std::to_string(v), (net + "0.1").c_str(), make(150));
+      auto& b = seg.add("b" + std::to_string(v), (net + "0.2").c_str(), make(100));
+      vrs.push_back(Vr{k, v, &m, &b, {}, {}});
+    }
+  }
+  // All segments share one virtual timeline (each Segment's clock starts at the same instant).
+  const TimePoint t0 = segments.front()->now();
+  for (auto& vr : vrs) {
+    vr.started = t0 + ((vr.vrid - 1) * kSegments + vr.segment) * stagger;
+    auto& seg = *segments[std::size_t(vr.segment)];
+    seg.run_until(vr.started);
+    seg.start(*vr.master);
+    seg.start(*vr.backup);
+  }
+  const TimePoint crash_at = t0 + 3s;
+  for (auto& seg : segments)
+    seg->run_until(crash_at);
+
+  // Settled: per VRID exactly one master, the priority-150 node, and nothing spurious.
+  auto is = [](const std::pair<TimePoint, vrrp::Transition>& t, TimePoint at, State from, State to,
+               vrrp::Reason why) {
+    return t.first == at && t.second.from == from && t.second.to == to && t.second.reason == why;
+  };
+  for (auto& seg : segments)
+    CHECK(seg->masters().size() == std::size_t(kVrids));
+  std::size_t bad_settle = 0, bad_interval = 0;
+  for (auto& vr : vrs) {
+    auto& m = *vr.master;
+    auto& b = *vr.backup;
+    const TimePoint up = vr.started + master_up;
+    bool ok =
+        m.instance.state() == State::master && b.instance.state() == State::backup &&
+        m.transitions.size() == 2 && b.transitions.size() == 1 &&
+        is(m.transitions[0], vr.started, State::init, State::backup, vrrp::Reason::startup) &&
+        is(m.transitions[1], up, State::backup, State::master, vrrp::Reason::master_down_timer) &&
+        is(b.transitions[0], vr.started, State::init, State::backup, vrrp::Reason::startup) &&
+        b.adverts_sent.empty() && b.garps_sent.empty() && !m.adverts_sent.empty() &&
+        m.adverts_sent.front() == up && m.adverts_sent.back() <= crash_at &&
+        crash_at - m.adverts_sent.back() < interval &&
+        // routed by VRID: the backup heard its own master's adverts and nothing else
+        b.instance.counters().adverts_rx == m.adverts_sent.size() &&
+        b.instance.master_address() == m.address &&
+        // cross-check of the formula against the instance's own
+        b.instance.master_down_interval() == master_down && m.instance.counters().adverts_rx == 0;
+    if (!ok) {
+      ++bad_settle;
+      UNSCOPED_INFO("segment " << vr.segment << " VRID " << vr.vrid << " did not settle cleanly");
+    }
+    // Idle master: one advert every 100 ms exactly.
+    for (std::size_t i = 1; i < m.adverts_sent.size(); ++i)
+      if (m.adverts_sent[i] - m.adverts_sent[i - 1] != interval) {
+        ++bad_interval;
+        UNSCOPED_INFO("segment " << vr.segment << " VRID " << vr.vrid << " advert " << i
+                                 << " after " << (m.adverts_sent[i] - m.adverts_sent[i - 1]).count()
+                                 << " ns");
+      }
+  }
+  CHECK(bad_settle == 0);
+  CHECK(bad_interval == 0);
+  REQUIRE(bad_settle == 0);
+
+  // Every master crashes at the same virtual instant.
+  for (auto& vr : vrs) {
+    vr.last_advert = vr.master->adverts_sent.back();
+    segments[std::size_t(vr.segment)]->crash(*vr.master);
+  }
+  for (auto& seg : segments)
+    seg->run_until(crash_at + 2s);
+
+  std::size_t taken_over = 0, bad_takeover = 0;
+  for (auto& vr : vrs) {
+    auto& m = *vr.master;
+    auto& b = *vr.backup;
+    const TimePoint expected = vr.last_advert + master_down;
+    bool ok = b.instance.state() == State::master && b.transitions.size() == 2 &&
+              is(b.transitions[1], expected, State::backup, State::master,
+                 vrrp::Reason::master_down_timer) &&
+              !b.adverts_sent.empty() && b.adverts_sent.front() == expected &&
+              !b.garps_sent.empty() && b.garps_sent.front() == expected &&
+              m.adverts_sent.back() == vr.last_advert && m.transitions.size() == 2;
+    if (ok)
+      ++taken_over;
+    else {
+      ++bad_takeover;
+      UNSCOPED_INFO(
+          "segment " << vr.segment << " VRID " << vr.vrid << ": took over "
+                     << (b.transitions.size() == 2
+                             ? std::to_string((b.transitions[1].first - vr.last_advert).count()) +
+                                   " ns after the last advert"
+                             : std::to_string(b.transitions.size() - 1) + " times"));
+    }
+  }
+  CHECK(bad_takeover == 0);
+  CHECK(taken_over == std::size_t(kSegments * kVrids));
+  for (auto& seg : segments) {
+    auto masters = seg->masters();
+    CHECK(masters.size() == std::size_t(kVrids));
+  }
 }
