@@ -13,6 +13,8 @@ Node& Segment::add(const std::string& name, const char* address, vrrp::Settings 
   nodes_.push_back(std::make_unique<Node>(
       Node{name, addr, vrrp::Instance(std::move(settings)), 0, true, {}, {}, {}}));
   nodes_.back()->instance.set_primary_address(addr);
+  by_vrid_[nodes_.back()->instance.settings().vrid].push_back(nodes_.size() - 1);
+  queued_.emplace_back();
   return *nodes_.back();
 }
 
@@ -23,12 +25,30 @@ Node& Segment::node(const std::string& name) {
   throw std::runtime_error("no node " + name);
 }
 
-void Segment::start(Node& n) {
-  n.alive = true;
+std::size_t Segment::index_of(const Node& n) const {
   std::size_t i = 0;
   while (nodes_[i].get() != &n)
     ++i;
-  execute(i, n.instance.start(now_));
+  return i;
+}
+
+void Segment::refresh(std::size_t i) {
+  const Node& n = *nodes_[i];
+  std::optional<TimePoint> d;
+  if (n.alive)
+    d = n.instance.next_deadline();
+  if (d == queued_[i])
+    return;
+  if (queued_[i])
+    timers_.erase({*queued_[i], i});
+  if (d)
+    timers_.emplace(*d, i);
+  queued_[i] = d;
+}
+
+void Segment::start(Node& n) {
+  n.alive = true;
+  execute(index_of(n), n.instance.start(now_));
 }
 
 void Segment::start_all() {
@@ -39,17 +59,18 @@ void Segment::start_all() {
 void Segment::crash(Node& n) {
   n.alive = false;
   n.instance.shutdown(now_); // discard its effects: a crashed host sends nothing
+  refresh(index_of(n));
 }
 
 void Segment::stop(Node& n) {
-  std::size_t i = 0;
-  while (nodes_[i].get() != &n)
-    ++i;
+  std::size_t i = index_of(n);
   execute(i, n.instance.shutdown(now_));
   n.alive = false;
+  refresh(i);
 }
 
 void Segment::execute(std::size_t index, const vrrp::Effects& fx) {
+  refresh(index); // every call into an instance is followed by executing its effects
   Node& n = *nodes_[index];
   for (const auto& e : fx) {
     if (auto* t = std::get_if<vrrp::Transition>(&e)) {
@@ -85,12 +106,10 @@ void Segment::deliver(const Packet& p) {
   auto d = vrrp::decode(p.bytes, from.address, *core::IpAddress::parse("224.0.0.18"));
   if (d.drop != vrrp::Drop::none)
     return;
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+  // Routed by VRID, as the daemon does: an advert reaches only the instances of its VRID.
+  for (std::size_t i : by_vrid_[d.advert.vrid]) {
     Node& to = *nodes_[i];
     if (i == p.from || !to.alive || to.partition != from.partition)
-      continue;
-    // Routed by VRID, as the daemon does: an advert reaches only the instances of its VRID.
-    if (to.instance.settings().vrid != d.advert.vrid)
       continue;
     if (loss_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < loss_)
       continue;
@@ -100,16 +119,14 @@ void Segment::deliver(const Packet& p) {
 }
 
 void Segment::run_until(TimePoint t) {
+  // Catch up with what the caller changed directly (alive, calls into an instance).
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    refresh(i);
   for (;;) {
     std::optional<TimePoint> next;
     std::size_t who = 0;
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      if (!nodes_[i]->alive)
-        continue;
-      auto d = nodes_[i]->instance.next_deadline();
-      if (d && (!next || *d < *next))
-        next = d, who = i;
-    }
+    if (!timers_.empty())
+      next = timers_.begin()->first, who = timers_.begin()->second;
     if (wire_.empty() && !next)
       break; // nothing pending (e.g. no node started yet)
     bool packet_first = !wire_.empty() && (!next || wire_.top().at <= *next);

@@ -3,12 +3,14 @@
 // per-link latency, loss and partitions. Scenarios run in milliseconds without root.
 // A Node is one VRRP instance; several VRIDs share a segment as several Nodes (a host running
 // many instances adds one Node per VRID, all with its address): adverts are routed by VRID.
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <queue>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,9 @@ private:
   };
   void execute(std::size_t index, const vrrp::Effects& fx);
   void deliver(const Packet& p);
+  std::size_t index_of(const Node& n) const;
+  /// Re-reads node `i`'s next deadline into the timer queue (after every call into it).
+  void refresh(std::size_t i);
 
   std::vector<std::unique_ptr<Node>> nodes_;
   std::priority_queue<Packet, std::vector<Packet>, std::greater<>> wire_;
@@ -73,6 +78,10 @@ private:
   std::mt19937 rng_;
   std::uint64_t seq_ = 0;
   std::vector<std::pair<TimePoint, std::size_t>> advert_log_;
+  std::array<std::vector<std::size_t>, 256> by_vrid_; ///< node indices per VRID, in order
+  /// Live nodes' next deadlines, earliest first (ties: the lower index, as a scan would find).
+  std::set<std::pair<TimePoint, std::size_t>> timers_;
+  std::vector<std::optional<TimePoint>> queued_; ///< each node's entry in timers_
 };
 
 } // namespace vigil::sim
