@@ -322,10 +322,12 @@ private:
       started.push_back(&r);
     }
     // Instances started together would take over together and then advertise in the same
-    // instant for as long as they run (a takeover keeps the old master's phases): their first
-    // takeovers are spread over up to one advert interval (at most 0.1 s), so their adverts,
-    // and later the peer's master-down timers, are spread over it too.
-    std::size_t spread = started.size() - adopted.size(), k = 0;
+    // instant for as long as they run (a takeover keeps the old master's phases), 1,000
+    // packets at once. Their first takeovers are spread over `stagger_slots` slots of one
+    // tenth of their advert interval (of 0.1 s at most): later their adverts, and the
+    // peer's master-down timers, come in ten groups per interval. A group shares one
+    // wake-up and one sendmmsg per socket, and its peer reads it in one go.
+    std::size_t k = 0;
     for (auto& rp : runners_) {
       Runner* r = rp.get();
       if (std::find(started.begin(), started.end(), r) == started.end())
@@ -334,8 +336,8 @@ private:
         execute(*r, r->fsm.adopt(now));
         continue;
       }
-      auto stagger = std::min<core::Duration>(r->cfg.advert_int, 100ms) * k++ /
-                     std::max<std::size_t>(spread, 1);
+      auto slot = k++ % stagger_slots;
+      auto stagger = std::min<core::Duration>(r->cfg.advert_int, 100ms) * slot / stagger_slots;
       execute(*r, r->fsm.start(now, config_->global_defs.vrrp_startup_delay, stagger));
     }
   }
@@ -372,6 +374,7 @@ private:
   // deadlines fall within the same grid step are served by one wake-up, their adverts sent
   // together (sendmmsg per socket). A deadline is served at most one grid step late.
   static constexpr core::Duration wake_grid = std::chrono::milliseconds(1);
+  static constexpr std::size_t stagger_slots = 10; ///< see start_instances()
 
   static Clock::time_point grid_ceil(Clock::time_point t) {
     auto since = t.time_since_epoch();

@@ -8,8 +8,11 @@ Master and backup run the same daemon. For each daemon and each run:
   start     h1 alone is started: time until it holds every VIP (Master_Down_Interval and the
             daemon's start-up); then h2 is started and the pair left to settle;
   idle      CPU (% of one core, every process of each router's namespace, from /proc over
-            --window seconds), RSS, the master's advert interval per VRID (p50, p99, max) from
-            captures on the bridges, and VRIDs the backup advertised for (spurious takeovers);
+            --window seconds) and RSS; then, captured on the bridges over --idle seconds, the
+            master's advert interval per VRID (p50, p99, max) and the VRIDs the backup
+            advertised for (spurious takeovers). The captures start after the CPU window:
+            tcpdump's taps run in the senders' kernel time. The switch namespace has no
+            bridge netfilter, like a real switch.
   takeover  every process of h1 is SIGKILLed and its links cut: per VRID, the master's last
             advert -> the backup's first advert (RFC limit: Master_Down_Interval, 361 ms at
             0.1 s), how many came later than 5 / 10 ms after it or earlier, the first GARP of
@@ -78,7 +81,6 @@ def run_once(kind: str, layout: Layout, a, n: int) -> dict:
         for h in (h1, h2):  # room for 1000 multicast memberships and the adverts' bursts
             h.sysctl(**{"net.ipv4.igmp_max_memberships": 4096,
                         "net.core.rmem_default": 4 << 20, "net.core.rmem_max": 4 << 20})
-        caps = scale.start_captures(lab, layout)
         t0 = time.time()
         start(kind, h1, layout.config(MASTER_PRIO), f"{kind}-m")
         t_master = scale.wait_vips(h1, layout.instances) - t0
@@ -88,9 +90,9 @@ def run_once(kind: str, layout: Layout, a, n: int) -> dict:
             raise RuntimeError(f"{kind}: the backup holds VIPs after settling")
         pids = {h: scale.ns_pids(lab, h) for h in ("h1", "h2")}
         perf = []
-        if a.perf and kind == "vigild":
+        if a.perf:
             for h in ("h1", "h2"):
-                out = Path(a.perf) / f"{h}-{n}.data"
+                out = Path(a.perf) / f"{kind}-{h}-{n}.data"
                 perf.append(subprocess.Popen(
                     ["perf", "record", "-g", "-F", "999", "-o", str(out), "-p",
                      ",".join(map(str, pids[h])), "--", "sleep", str(a.window)],
@@ -104,10 +106,16 @@ def run_once(kind: str, layout: Layout, a, n: int) -> dict:
             p.wait()
         cpu = {h: 100.0 * (c1[h] - c0[h]) / TICK / (w1 - w0) for h in pids}
         rss = {h: rss_kib(p) / 1024 for h, p in pids.items()}
+        # Captures from here on (tcpdump's taps cost the senders' kernel time: not during the
+        # CPU window): the idle intervals, the takeover, the stop.
+        caps = scale.start_captures(lab, layout)
+        w0 = time.time()
+        time.sleep(a.idle)
+        w1 = time.time()
         # Mass takeover: the master dies with its links.
-        if a.perf and kind == "vigild":
+        if a.perf:
             storm = subprocess.Popen(
-                ["perf", "record", "-g", "-F", "4999", "-o", str(Path(a.perf) / f"storm-{n}.data"),
+                ["perf", "record", "-g", "-F", "4999", "-o", str(Path(a.perf) / f"{kind}-storm-{n}.data"),
                  "-p", ",".join(map(str, pids["h2"])), "--", "sleep", "1.5"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
@@ -120,7 +128,7 @@ def run_once(kind: str, layout: Layout, a, n: int) -> dict:
         h1.cut_links()
         scale.wait_vips(h2, layout.instances, timeout=60)
         time.sleep(1.5)
-        if a.perf and kind == "vigild":
+        if a.perf:
             storm.wait()
         t_term = time.time()
         backup.signal(signal.SIGTERM)
@@ -145,7 +153,7 @@ def run_once(kind: str, layout: Layout, a, n: int) -> dict:
         "start": t_master,
         "idle_p50": scale.percentile(idle, 50), "idle_p99": scale.percentile(idle, 99),
         "idle_max": max(idle) if idle else float("nan"),
-        "spurious": scale.spurious_backup_adverts(frames, t0 + t_master + a.settle / 2, killed),
+        "spurious": scale.spurious_backup_adverts(frames, w0, killed),
         "gap_p50": scale.percentile(list(to.gaps.values()), 50),
         "gap_p99": scale.percentile(list(to.gaps.values()), 99),
         "gap_max": max(to.gaps.values()) if to.gaps else float("nan"),
@@ -204,6 +212,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--window", type=float, default=10.0, help="CPU and idle window, seconds")
     ap.add_argument("--settle", type=float, default=3.0)
+    ap.add_argument("--idle", type=float, default=3.0, help="captured idle window, seconds")
     ap.add_argument("--only", choices=["vigild", "keepalived"])
     ap.add_argument("--vigild", help="the vigild binary (default $VIGILD, build-vm, build)")
     ap.add_argument("--perf", help="directory: perf record vigild's nodes during the window")

@@ -75,6 +75,10 @@ def make_lab(layout: Layout, **kwargs) -> Lab:
     lab = Lab(hosts=0, lan=None, **kwargs)
     lab.start()
     try:
+        # The switch is a plain L2 switch: no netfilter on its bridges (a host with
+        # br_netfilter loaded would charge iptables on every bridged frame to the sender).
+        for name in ("iptables", "ip6tables", "arptables"):
+            lab.switch.run("sysctl", "-qw", f"net.bridge.bridge-nf-call-{name}=0", check=False)
         for k in range(layout.segments):
             lab.add_lan(f"seg{k}", ipv4=segment_net(k))
         for h in ("h1", "h2"):

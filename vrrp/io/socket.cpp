@@ -71,7 +71,16 @@ std::chrono::nanoseconds packet_age(msghdr& msg) {
 struct VrrpSocket::Impl {
   Impl(boost::asio::io_context& ctx, int fd) : fd(ctx, fd) {}
   core::io::Fd fd;
-  std::array<std::uint8_t, 65536> buf{};
+  /// Receive slots (allocated when receiving starts). A slot holds the largest VRRP packet:
+  /// an IPv4 header with options and 255 IPv6-sized addresses; larger is truncated, dropped.
+  static constexpr std::size_t batch = 32;
+  struct Slot {
+    std::array<std::uint8_t, 4352> data;
+    sockaddr_storage from;
+    iovec iov;
+    alignas(cmsghdr) std::array<std::uint8_t, 256> control;
+  };
+  std::vector<Slot> rx;
   struct Queued {
     std::vector<std::uint8_t> bytes;
     core::IpAddress src;
@@ -176,76 +185,97 @@ void VrrpSocket::start(std::function<void(const Packet&)> on_packet) {
 }
 
 void VrrpSocket::on_readable() {
-  int fd = impl_->fd.get();
-  for (int budget = 0; budget < 256; ++budget) { // bounded: adverts of other sockets wait too
-    sockaddr_storage from{};
-    alignas(cmsghdr) std::array<std::uint8_t, 256> control{};
-    iovec iov{impl_->buf.data(), impl_->buf.size()};
-    msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof from;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+  // Up to `batch` packets per recvmmsg: the adverts of a whole group of instances, sent
+  // together by the peer, come in one system call.
+  constexpr std::size_t batch = Impl::batch;
+  auto& rx = impl_->rx;
+  if (rx.empty())
+    rx.resize(batch);
+  std::array<mmsghdr, batch> msgs{};
+  for (int budget = 0; budget < 256;) { // bounded: adverts of other sockets wait too
+    for (std::size_t k = 0; k < batch; ++k) {
+      auto& slot = rx[k];
+      slot.iov = iovec{slot.data.data(), slot.data.size()};
+      msgs[k] = mmsghdr{};
+      msghdr& msg = msgs[k].msg_hdr;
+      msg.msg_name = &slot.from;
+      msg.msg_namelen = sizeof slot.from;
+      msg.msg_iov = &slot.iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = slot.control.data();
+      msg.msg_controllen = slot.control.size();
+    }
+    int n = ::recvmmsg(impl_->fd.get(), msgs.data(), unsigned(batch), MSG_DONTWAIT, nullptr);
     if (n < 0) {
       if (errno == EINTR)
         continue;
       return; // EAGAIN: drained (other errors: the next readiness tells us again)
     }
-    ++received_;
-    Packet p;
-    p.age = packet_age(msg);
-    const std::uint8_t* data = impl_->buf.data();
-    if (family_ == core::Family::inet) {
-      // IPv4 raw sockets deliver the IP header: TTL and destination come from it.
-      if (n < 20 || (data[0] >> 4) != 4) {
-        ++malformed_;
-        continue;
-      }
-      std::size_t ihl = std::size_t(data[0] & 0x0f) * 4;
-      std::size_t total = (std::size_t(data[2]) << 8) | data[3];
-      if (ihl < 20 || std::size_t(n) < ihl || total > std::size_t(n) || total < ihl) {
-        ++malformed_;
-        continue;
-      }
-      p.ttl = data[8];
-      p.src = core::IpAddress::from_bytes(core::Family::inet, data + 12);
-      p.dst = core::IpAddress::from_bytes(core::Family::inet, data + 16);
-      p.message = std::span<const std::uint8_t>(data + ihl, total - ihl);
-      p.ip_packet = std::span<const std::uint8_t>(data, total);
-    } else {
-      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&from);
-      p.src = core::IpAddress::from_bytes(core::Family::inet6, sin6->sin6_addr.s6_addr);
-      bool have_dst = false;
-      bool have_hops = false;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != IPPROTO_IPV6)
-          continue;
-        if (c->cmsg_type == IPV6_PKTINFO) {
-          in6_pktinfo info;
-          std::memcpy(&info, CMSG_DATA(c), sizeof info);
-          p.dst = core::IpAddress::from_bytes(core::Family::inet6, info.ipi6_addr.s6_addr);
-          have_dst = true;
-        } else if (c->cmsg_type == IPV6_HOPLIMIT) {
-          int hops = 0;
-          std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
-          p.ttl = std::uint8_t(hops);
-          have_hops = true;
-        }
-      }
-      if (!have_dst || !have_hops) {
-        ++malformed_;
-        continue;
-      }
-      p.message = std::span<const std::uint8_t>(data, std::size_t(n));
+    for (int k = 0; k < n; ++k) {
+      ++budget;
+      auto alive = impl_->fd.alive();
+      deliver(msgs[std::size_t(k)].msg_hdr, rx[std::size_t(k)].data.data(),
+              msgs[std::size_t(k)].msg_len);
+      if (!*alive)
+        return;
     }
-    auto alive = impl_->fd.alive();
-    on_packet_(p);
-    if (!*alive)
-      return;
+    if (std::size_t(n) < batch)
+      return; // the queue was empty: the next packet brings a new readiness
   }
+}
+
+void VrrpSocket::deliver(msghdr& msg, const std::uint8_t* data, std::size_t n) {
+  ++received_;
+  if (msg.msg_flags & MSG_TRUNC) { // larger than any VRRP packet
+    ++malformed_;
+    return;
+  }
+  Packet p;
+  p.age = packet_age(msg);
+  if (family_ == core::Family::inet) {
+    // IPv4 raw sockets deliver the IP header: TTL and destination come from it.
+    if (n < 20 || (data[0] >> 4) != 4) {
+      ++malformed_;
+      return;
+    }
+    std::size_t ihl = std::size_t(data[0] & 0x0f) * 4;
+    std::size_t total = (std::size_t(data[2]) << 8) | data[3];
+    if (ihl < 20 || n < ihl || total > n || total < ihl) {
+      ++malformed_;
+      return;
+    }
+    p.ttl = data[8];
+    p.src = core::IpAddress::from_bytes(core::Family::inet, data + 12);
+    p.dst = core::IpAddress::from_bytes(core::Family::inet, data + 16);
+    p.message = std::span<const std::uint8_t>(data + ihl, total - ihl);
+    p.ip_packet = std::span<const std::uint8_t>(data, total);
+  } else {
+    auto* sin6 = static_cast<sockaddr_in6*>(msg.msg_name);
+    p.src = core::IpAddress::from_bytes(core::Family::inet6, sin6->sin6_addr.s6_addr);
+    bool have_dst = false;
+    bool have_hops = false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != IPPROTO_IPV6)
+        continue;
+      if (c->cmsg_type == IPV6_PKTINFO) {
+        in6_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        p.dst = core::IpAddress::from_bytes(core::Family::inet6, info.ipi6_addr.s6_addr);
+        have_dst = true;
+      } else if (c->cmsg_type == IPV6_HOPLIMIT) {
+        int hops = 0;
+        std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
+        p.ttl = std::uint8_t(hops);
+        have_hops = true;
+      }
+    }
+    if (!have_dst || !have_hops) {
+      ++malformed_;
+      return;
+    }
+    p.message = std::span<const std::uint8_t>(data, n);
+  }
+  on_packet_(p);
 }
 
 void VrrpSocket::prepare(msghdr& msg, void* to, std::uint8_t* control, const core::IpAddress& src,

@@ -94,6 +94,8 @@ public:
 
 private:
   void on_readable();
+  /// Parses one received packet (`n` bytes at `data`, `msg` its header) and hands it on.
+  void deliver(::msghdr& msg, const std::uint8_t* data, std::size_t n);
   /// Fills `msg` (with `to` and `control` as its storage) for one message to `dst`.
   void prepare(::msghdr& msg, void* to, std::uint8_t* control, const core::IpAddress& src,
                const core::IpAddress& dst, int ttl) const;
