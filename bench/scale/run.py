@@ -78,9 +78,6 @@ def run_once(kind: str, layout: Layout, a, n: int) -> dict:
     lab = scale.make_lab(layout)
     try:
         h1, h2 = lab.hosts["h1"], lab.hosts["h2"]
-        for h in (h1, h2):  # room for 1000 multicast memberships and the adverts' bursts
-            h.sysctl(**{"net.ipv4.igmp_max_memberships": 4096,
-                        "net.core.rmem_default": 4 << 20, "net.core.rmem_max": 4 << 20})
         t0 = time.time()
         start(kind, h1, layout.config(MASTER_PRIO), f"{kind}-m")
         t_master = scale.wait_vips(h1, layout.instances) - t0

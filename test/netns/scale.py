@@ -70,19 +70,29 @@ class Layout:
         return "".join(out)
 
 
+def build(lab: Lab, layout: Layout) -> Lab:
+    """Adds the layout's segments seg0, seg1, ... and hosts h1, h2 to a started, empty Lab."""
+    # The switch is a plain L2 switch: no netfilter on its bridges (a host with br_netfilter
+    # loaded would charge iptables on every bridged frame to the sender).
+    for name in ("iptables", "ip6tables", "arptables"):
+        lab.switch.run("sysctl", "-qw", f"net.bridge.bridge-nf-call-{name}=0", check=False)
+    for k in range(layout.segments):
+        lab.add_lan(f"seg{k}", ipv4=segment_net(k))
+    for h in ("h1", "h2"):
+        lab.add_host(h, lans=[f"seg{k}" for k in range(layout.segments)])
+        # room for the multicast memberships and the adverts' bursts
+        lab.hosts[h].sysctl(**{"net.ipv4.igmp_max_memberships": 4096,
+                               "net.core.rmem_default": 4 << 20,
+                               "net.core.rmem_max": 4 << 20})
+    return lab
+
+
 def make_lab(layout: Layout, **kwargs) -> Lab:
     """A started Lab with hosts h1 and h2 on `layout.segments` LANs seg0, seg1, ..."""
     lab = Lab(hosts=0, lan=None, **kwargs)
     lab.start()
     try:
-        # The switch is a plain L2 switch: no netfilter on its bridges (a host with
-        # br_netfilter loaded would charge iptables on every bridged frame to the sender).
-        for name in ("iptables", "ip6tables", "arptables"):
-            lab.switch.run("sysctl", "-qw", f"net.bridge.bridge-nf-call-{name}=0", check=False)
-        for k in range(layout.segments):
-            lab.add_lan(f"seg{k}", ipv4=segment_net(k))
-        for h in ("h1", "h2"):
-            lab.add_host(h, lans=[f"seg{k}" for k in range(layout.segments)])
+        build(lab, layout)
     except BaseException:
         lab.close()
         raise

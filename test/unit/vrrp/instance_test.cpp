@@ -191,6 +191,30 @@ TEST_CASE("Backup with nopreempt: a lower priority master is kept") {
   CHECK(i.state() == State::backup);
 }
 
+TEST_CASE("a start stagger lengthens only the first Master_Down_Interval") {
+  Instance i(v3(100));
+  i.set_primary_address(ip("10.0.0.1"));
+  i.start(t0, 0ms, 30ms);
+  CHECK(i.state() == State::backup);
+  CHECK(*i.next_deadline() == t0 + 360937500ns + 30ms);
+  CHECK(i.tick(t0 + 360937500ns).empty()); // not yet
+  auto fx = i.tick(t0 + 360937500ns + 30ms);
+  CHECK(i.state() == State::master);
+  CHECK(count<vrrp::SendAdvert>(fx) == 1);
+  // Later waits are the RFC's: a higher master, then silence.
+  i.receive(advert(i.settings(), 200), t0 + 1s);
+  CHECK(i.state() == State::backup);
+  CHECK(*i.next_deadline() == t0 + 1s + 360937500ns);
+}
+
+TEST_CASE("a start stagger does not delay the address owner") {
+  Instance i(v3(255));
+  i.set_primary_address(ip("10.0.0.1"));
+  auto fx = i.start(t0, 0ms, 30ms);
+  CHECK(i.state() == State::master);
+  CHECK(count<vrrp::SendAdvert>(fx) == 1);
+}
+
 TEST_CASE("Backup: preempt_delay delays startup and taking over from a lower master") {
   auto s = v2(100);
   s.preempt_delay = 2s;

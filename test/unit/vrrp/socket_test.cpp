@@ -11,6 +11,7 @@
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
@@ -107,4 +108,33 @@ TEST_CASE("before the kernel stamps arrivals, a packet's age is 0 to a few ms, n
   auto age = lo.age_after(0ms, 3);
   CHECK(age >= 0ns);
   CHECK(age <= vrrp::io::max_packet_age);
+}
+
+TEST_CASE("queued messages leave in order with flush(), and a burst is read back in order") {
+  // 100 messages: two sendmmsg calls (64 per call) and four recvmmsg rounds (32 per call).
+  boost::asio::io_context ctx;
+  spdlog::logger log{"test", std::make_shared<spdlog::sinks::null_sink_st>()};
+  vrrp::io::VrrpSocket sock{ctx, log, int(::if_nametoindex("lo")), "lo", core::Family::inet};
+  std::vector<int> got;
+  sock.start([&](const vrrp::io::Packet& p) {
+    if (p.message.size() == 8 && p.message[0] == 0xed && p.ttl == 77)
+      got.push_back(p.message[1]);
+  });
+  auto lo = core::IpAddress::parse("127.0.0.1").value();
+  for (int k = 0; k < 100; ++k) {
+    std::vector<std::uint8_t> m{0xed, std::uint8_t(k), 0, 0, 0, 0, 0, 0};
+    sock.queue(std::move(m), lo, lo, 77);
+  }
+  CHECK(sock.queued() == 100);
+  auto before = sock.sent();
+  sock.flush();
+  CHECK(sock.queued() == 0);
+  CHECK(sock.sent() - before == 100);
+  CHECK(sock.send_errors() == 0);
+  auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (got.size() < 100 && std::chrono::steady_clock::now() < give_up)
+    ctx.run_one_for(100ms);
+  REQUIRE(got.size() == 100);
+  for (int k = 0; k < 100; ++k)
+    CHECK(got[std::size_t(k)] == k);
 }
