@@ -32,6 +32,7 @@ struct Runner : std::enable_shared_from_this<Runner> {
   std::optional<core::Clock::time_point> queued_at;
   /// Effects of this instance waiting in the subsystem's deferred queue: new ones go behind.
   std::size_t deferred = 0;
+  std::uint64_t served_round = 0; ///< the subsystem's last serve_due() that ticked it
   int ifindex = 0;
   vrrp::io::VrrpSocket* socket = nullptr;    ///< receives (and sends, without a VMAC)
   vrrp::io::VrrpSocket* tx_socket = nullptr; ///< sends: the VMAC unless vmac_xmit_base

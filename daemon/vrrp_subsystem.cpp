@@ -368,13 +368,15 @@ private:
   // --- the deadline queue ---------------------------------------------------------------------
   // Every instance's next deadline (advert, master-down, GARP bursts) sits in one ordered set
   // under one timer, not a timer and a coroutine each: 1,000 masters at 0.1 s are 10,000
-  // deadlines a second. The timer is set to the earliest deadline rounded up to the next
-  // whole `wake_grid` of the steady clock: a master's adverts keep their exact cadence (its
-  // deadlines are one interval apart, and so are their roundings) while the instances whose
-  // deadlines fall within the same grid step are served by one wake-up, their adverts sent
-  // together (sendmmsg per socket). A deadline is served at most one grid step late.
+  // deadlines a second. A master's deadlines are queued rounded up to the next whole
+  // `wake_grid` of the steady clock: its adverts keep their exact cadence (its deadlines are
+  // one interval apart, and so are their roundings) while the masters whose deadlines fall
+  // within the same grid step are served by one wake-up, their adverts sent together
+  // (sendmmsg per socket). Other deadlines (a backup's Master_Down_Interval, a start) are
+  // queued exact: rounding would delay a takeover. A wake-up also serves every deadline that
+  // comes due while it works.
   static constexpr core::Duration wake_grid = std::chrono::milliseconds(1);
-  static constexpr std::size_t stagger_slots = 10; ///< see start_instances()
+  static constexpr std::size_t stagger_slots = 20; ///< see start_instances()
 
   static Clock::time_point grid_ceil(Clock::time_point t) {
     auto since = t.time_since_epoch();
@@ -393,6 +395,8 @@ private:
     if (r.stopped)
       return;
     auto d = r.fsm.next_deadline();
+    if (d && r.fsm.state() == vrrp::State::master)
+      d = grid_ceil(*d);
     if (d == r.queued_at)
       return;
     unqueue(r);
@@ -408,7 +412,7 @@ private:
   void arm() {
     if (due_.empty())
       return;
-    auto at = grid_ceil(due_.begin()->first);
+    auto at = due_.begin()->first;
     if (at >= armed_)
       return;
     armed_ = at;
@@ -431,19 +435,30 @@ private:
   /// queue behind in `deferred_` (1,000 takeovers at once: every backup advertises at its
   /// Master_Down_Interval, the addresses follow).
   void serve_due() {
-    auto now = Clock::now();
-    batch_.clear();
-    while (!due_.empty() && due_.begin()->first <= now) {
-      Runner* r = due_.begin()->second;
-      due_.erase(due_.begin());
-      r->queued_at.reset();
-      batch_.push_back(r);
-    }
-    // Instances of this wake-up cannot go away under it (reloads and stops are other handlers).
+    ++serve_round_;
     batching_ = true;
-    for (Runner* r : batch_)
-      if (!r->stopped)
-        execute(*r, r->fsm.tick(now)); // requeues it
+    for (;;) {
+      // Those due by now, each once per call (a master far behind its cadence stays due).
+      auto now = Clock::now();
+      batch_.clear();
+      for (auto it = due_.begin(); it != due_.end() && it->first <= now;) {
+        Runner* r = it->second;
+        if (r->served_round == serve_round_) {
+          ++it;
+          continue;
+        }
+        r->served_round = serve_round_;
+        r->queued_at.reset();
+        it = due_.erase(it);
+        batch_.push_back(r);
+      }
+      if (batch_.empty())
+        break;
+      // Instances of a wake-up cannot go away under it (reloads and stops are other handlers).
+      for (Runner* r : batch_)
+        if (!r->stopped)
+          execute(*r, r->fsm.tick(now)); // adverts queued, the rest deferred; requeues it
+    }
     batching_ = false;
     flush_adverts();
   }
@@ -1108,6 +1123,7 @@ private:
   asio::steady_timer wake_;
   Clock::time_point armed_ = Clock::time_point::max(); ///< when wake_ fires (max: not set)
   std::vector<Runner*> batch_;                         ///< the instances of one wake-up
+  std::uint64_t serve_round_ = 0;                      ///< counts serve_due() calls
   bool batching_ = false;                              ///< adverts are queued, not sent
   /// Effects other than adverts waiting their turn (serve_due(), drain()), in order.
   std::deque<std::pair<std::shared_ptr<Runner>, vrrp::Effects>> deferred_;
