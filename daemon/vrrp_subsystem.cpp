@@ -805,8 +805,9 @@ private:
       return;
     }
     // The advert arrived p.age ago: the instance restarts its timers from then (bounded).
-    vrrp::Received in{d.advert,  p.src,  p.ttl,
-                      multicast, d.form, std::chrono::duration_cast<core::Duration>(p.age)};
+    vrrp::Received in{
+        std::move(d.advert), p.src,  p.ttl,
+        multicast,           d.form, std::chrono::duration_cast<core::Duration>(p.age)};
     auto before = r.fsm.counters().drops;
     execute(r, r.fsm.receive(in, Clock::now()));
     log_new_drops(r, before, p);

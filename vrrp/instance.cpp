@@ -105,7 +105,14 @@ Settings Settings::from_config(const core::config::VrrpInstance& c) {
 }
 
 Instance::Instance(Settings settings)
-    : s_(std::move(settings)), priority_(s_.priority), master_adver_interval_(s_.advert_int) {}
+    : s_(std::move(settings)), priority_(s_.priority), master_adver_interval_(s_.advert_int) {
+  sort_vips();
+}
+
+void Instance::sort_vips() {
+  sorted_vips_ = s_.vips;
+  std::sort(sorted_vips_.begin(), sorted_vips_.end());
+}
 
 // RFC 3768 6.1: Skew_Time = (256 - Priority) / 256 seconds.
 // RFC 5798 / 9568 6.1: Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256.
@@ -280,11 +287,11 @@ Drop Instance::validate(const Received& r) const {
 bool Instance::addresses_match(const std::vector<core::IpAddress>& got) const {
   if (got.size() != s_.vips.size())
     return false;
+  if (got == s_.vips) // the usual case: the peer lists them in the same order
+    return true;
   std::vector<core::IpAddress> a = got;
-  std::vector<core::IpAddress> b = s_.vips;
   std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  return a == b;
+  return a == sorted_vips_;
 }
 
 Effects Instance::receive(const Received& r, TimePoint now) {
@@ -470,6 +477,7 @@ Effects Instance::reconfigure(Settings next, TimePoint now) {
                             next.checksum != s_.checksum || next.peers != s_.peers;
   Duration old_interval = s_.advert_int;
   s_ = std::move(next);
+  sort_vips();
   // Not learned from a master yet (or v2, where it is never learned): ours is the new one.
   if (master_adver_interval_ == old_interval)
     master_adver_interval_ = s_.advert_int;

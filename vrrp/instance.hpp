@@ -196,8 +196,10 @@ private:
   Drop validate(const Received& r) const;
   bool addresses_match(const std::vector<core::IpAddress>& got) const;
   bool owner() const { return s_.priority == 255; }
+  void sort_vips(); ///< sorted_vips_ from s_.vips
 
   Settings s_;
+  std::vector<core::IpAddress> sorted_vips_; ///< s_.vips in order, for addresses_match()
   State state_ = State::init;
   std::uint8_t priority_;
   unsigned faults_ = 0; ///< bit per FaultKind

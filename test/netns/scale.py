@@ -112,7 +112,7 @@ def start_captures(lab: Lab, layout: Layout) -> list:
     caps = []
     for k in range(layout.segments):
         pcap = lab.workdir / f"seg{k}.pcap"
-        p = lab.switch.start(["tcpdump", "-i", f"br-seg{k}", "-n", "-s", "128", "-B", "65536",
+        p = lab.switch.start(["tcpdump", "-i", f"br-seg{k}", "-n", "-s", "128", "-B", "8192",
                               "--time-stamp-precision=nano", "-w", str(pcap),
                               "ip proto 112 or arp"], name=f"cap-seg{k}")
         caps.append((p, pcap))
