@@ -118,13 +118,7 @@ def run_once(kind: str, layout: Layout, a, n: int) -> dict:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
         spurious = len(backup.grep(r"Entering MASTER STATE"))  # before the kill: all spurious
-        killed = time.time()
-        for pid in scale.ns_pids(lab, "h1"):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        h1.cut_links()
+        killed = scale.crash(lab, "h1")
         scale.wait_vips(h2, layout.instances, timeout=60)
         time.sleep(1.5)
         if a.perf:

@@ -269,6 +269,18 @@ def ns_pids(lab: Lab, host: str) -> list[int]:
     return [int(p) for p in r.stdout.split()]
 
 
+def crash(lab: Lab, host: str = "h1") -> float:
+    """Every process of `host` SIGKILLed, then its links cut; returns time.time() of the kill."""
+    killed = time.time()
+    for pid in ns_pids(lab, host):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    lab.hosts[host].cut_links()
+    return killed
+
+
 def wait_vips(host, count: int, timeout: float = 60) -> float:
     """Waits until `host` holds exactly `count` layout VIPs; returns time.time() then."""
     wait_for(lambda: vip_count(host) == count, timeout=timeout, interval=0.02,
