@@ -323,10 +323,10 @@ private:
     }
     // Instances started together would take over together and then advertise in the same
     // instant for as long as they run (a takeover keeps the old master's phases), 1,000
-    // packets at once. Their first takeovers are spread over `stagger_slots` slots of one
-    // tenth of their advert interval (of 0.1 s at most): later their adverts, and the
-    // peer's master-down timers, come in ten groups per interval. A group shares one
-    // wake-up and one sendmmsg per socket, and its peer reads it in one go.
+    // packets at once. Their first takeovers are spread over `stagger_slots` equal slots of
+    // their advert interval (of 0.1 s at most): later their adverts, and the peer's
+    // master-down timers, come in that many groups per interval. A group shares one wake-up
+    // and one sendmmsg per socket, and its peer reads it in one go.
     std::size_t k = 0;
     for (auto& rp : runners_) {
       Runner* r = rp.get();
