@@ -203,14 +203,7 @@ public:
       log_.warn("{} health check(s) still running at stop", in_flight_);
   }
 
-  std::string state_json() const override {
-    core::Json j;
-    std::vector<JsonPart> parts;
-    state_parts(parts);
-    for (const auto& part : parts)
-      part(j);
-    return j.take();
-  }
+  std::string state_json() const override { return json_of_parts(); }
 
   /// The virtual servers in slices of `slice` (40,000 real servers make an 11 MB document).
   void state_parts(std::vector<JsonPart>& parts) const override {

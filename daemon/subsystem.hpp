@@ -35,6 +35,15 @@ public:
   virtual void state_parts(std::vector<JsonPart>& parts) const {
     parts.push_back([this](core::Json& j) { j.raw(state_json()); });
   }
+  /// state_json() of a subsystem that overrides state_parts(): its parts in one go.
+  std::string json_of_parts() const {
+    core::Json j;
+    std::vector<JsonPart> parts;
+    state_parts(parts);
+    for (const auto& part : parts)
+      part(j);
+    return j.take();
+  }
   /// The subsystem's metric families for GET /metrics, as parts the caller renders one per
   /// turn of the event loop (a scrape of a huge configuration must not hold the VRRP timers);
   /// each part writes whole families, each family once.

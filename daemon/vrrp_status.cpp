@@ -84,45 +84,51 @@ void instance_json(core::Json& j, const Runner& r) {
 
 } // namespace
 
-std::string vrrp_state_json(const Runners& runners, const Trackers& trackers,
-                            const core::config::Config* config, const DropCounts& unmatched) {
-  core::Json j;
-  j.begin_object();
-  j.key("instances").begin_array();
-  for (const auto& r : runners)
-    instance_json(j, *r);
-  j.end_array();
-  j.key("trackers");
-  trackers.state_json(j);
-  j.key("sync_groups").begin_array();
-  if (config)
-    for (const auto& g : config->sync_groups) {
-      j.begin_object();
-      j.key("name").value(g.name);
-      j.key("members").begin_array();
-      for (const auto& member : g.group) {
+void vrrp_state_parts(std::vector<JsonPart>& parts, const Runners& runners,
+                      const Trackers& trackers, const core::config::ConfigPtr& config,
+                      const DropCounts& unmatched) {
+  constexpr std::size_t per_part = 100; // instances
+  parts.push_back([](core::Json& j) { j.begin_object().key("instances").begin_array(); });
+  // Each part looks the instances up when it runs (a reload may come between two parts).
+  const std::size_t n = (runners.size() + per_part - 1) / per_part;
+  for (std::size_t k = 0; k < n; ++k)
+    parts.push_back([&runners, k](core::Json& j) {
+      for (std::size_t i = k * per_part; i < runners.size() && i < (k + 1) * per_part; ++i)
+        instance_json(j, *runners[i]);
+    });
+  parts.push_back([&runners, &trackers, &config, &unmatched](core::Json& j) {
+    j.end_array();
+    j.key("trackers");
+    trackers.state_json(j);
+    j.key("sync_groups").begin_array();
+    if (config)
+      for (const auto& g : config->sync_groups) {
         j.begin_object();
-        j.key("name").value(member);
-        j.key("state");
-        const Runner* found = nullptr;
-        for (const auto& r : runners)
-          if (r->name() == member)
-            found = r.get();
-        found ? j.value(vrrp::to_string(found->fsm.state())) : j.null();
+        j.key("name").value(g.name);
+        j.key("members").begin_array();
+        for (const auto& member : g.group) {
+          j.begin_object();
+          j.key("name").value(member);
+          j.key("state");
+          const Runner* found = nullptr;
+          for (const auto& r : runners)
+            if (r->name() == member)
+              found = r.get();
+          found ? j.value(vrrp::to_string(found->fsm.state())) : j.null();
+          j.end_object();
+        }
+        j.end_array();
         j.end_object();
       }
-      j.end_array();
-      j.end_object();
-    }
-  j.end_array();
-  // Packets no instance took: undecodable ones and adverts for VRIDs not configured here.
-  j.key("unmatched_drops").begin_object();
-  for (std::size_t k = 1; k < unmatched.size(); ++k)
-    if (unmatched[k])
-      j.key(vrrp::to_string(vrrp::Drop(k))).value(static_cast<unsigned long long>(unmatched[k]));
-  j.end_object();
-  j.end_object();
-  return j.take();
+    j.end_array();
+    // Packets no instance took: undecodable ones and adverts for VRIDs not configured here.
+    j.key("unmatched_drops").begin_object();
+    for (std::size_t k = 1; k < unmatched.size(); ++k)
+      if (unmatched[k])
+        j.key(vrrp::to_string(vrrp::Drop(k))).value(static_cast<unsigned long long>(unmatched[k]));
+    j.end_object();
+    j.end_object();
+  });
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/config/config.hpp"
+#include "core/json.hpp"
 #include "core/metrics.hpp"
 #include "daemon/vrrp_runner.hpp"
 
@@ -13,9 +14,14 @@ namespace vigil::daemon {
 
 class Trackers;
 
-/// `unmatched`: packets no instance took, by drop reason.
-std::string vrrp_state_json(const Runners& runners, const Trackers& trackers,
-                            const core::config::Config* config, const DropCounts& unmatched);
+using JsonPart = std::function<void(core::Json&)>;
+/// Appends the VRRP state (the SIGUSR1 / GET /status JSON value) as parts written in sequence
+/// into one writer, one part per turn of the event loop: the instances in slices of 100, then
+/// the trackers, sync groups and `unmatched` (packets no instance took, by drop reason). The
+/// parts refer to the arguments, which must outlive them, and read them when they run.
+void vrrp_state_parts(std::vector<JsonPart>& parts, const Runners& runners,
+                      const Trackers& trackers, const core::config::ConfigPtr& config,
+                      const DropCounts& unmatched);
 using MetricPart = std::function<void(core::Metrics&)>;
 /// Appends the VRRP metric families as parts rendered one per turn of the event loop:
 /// mehdy/keepalived-exporter's (keepalived_vrrp_state and _excluded_state, one series per VIP;

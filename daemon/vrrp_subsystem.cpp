@@ -162,8 +162,10 @@ public:
     sockets_.clear();
   }
 
-  std::string state_json() const override {
-    return vrrp_state_json(runners_, trackers_, config_.get(), socket_drops_);
+  std::string state_json() const override { return json_of_parts(); }
+
+  void state_parts(std::vector<JsonPart>& parts) const override {
+    vrrp_state_parts(parts, runners_, trackers_, config_, socket_drops_);
   }
 
   void metrics(std::vector<MetricPart>& parts) const override {
