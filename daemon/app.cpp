@@ -115,7 +115,8 @@ public:
         });
     snmp_ = std::make_unique<SnmpAgent>(ctx_, *logs_.daemon, options_.state_dir);
     subsystems_.push_back(make_vrrp_subsystem(ctx_, logs_, *interfaces_, *runner_, *notifier_,
-                                              *snmp_, state_path(*config_)));
+                                              *snmp_, state_path(*config_),
+                                              !options_.ip_output_adverts));
     // IPVS last: it stops after the checkers (omega's changes reach it) and removes its table.
     auto ipvs = make_ipvs_subsystem(ctx_, logs_);
     auto& sink = *ipvs;

@@ -104,6 +104,8 @@ CliResult parse_cli(const std::vector<std::string>& args) {
       if (v != "text" && v != "json")
         return {std::nullopt, "--log-format must be text or json"};
       o.log_json = v == "json";
+    } else if (a == "--ip-output-adverts") {
+      o.ip_output_adverts = true;
     } else if (a == "-n" || a == "--dont-fork" || a == "-l" || a == "--log-console" || a == "-D" ||
                a == "--log-detail") {
       // keepalived habits: vigild always runs in the foreground and logs to stderr.
@@ -115,7 +117,8 @@ CliResult parse_cli(const std::vector<std::string>& args) {
       return {std::nullopt, "unknown option '" + args[i] + "'"};
     }
     if (inline_value && (a == "-t" || a == "--config-test" || a == "--dump-config" || a == "-e" ||
-                         a == "--all-config" || a == "--help" || a == "--version"))
+                         a == "--all-config" || a == "--help" || a == "--version" ||
+                         a == "--ip-output-adverts"))
       return {std::nullopt, "option '" + a + "' takes no value"};
   }
   return {o, {}};
@@ -141,6 +144,10 @@ std::string usage() {
          "      --log-format F   text (default) or json (one object per line)\n"
          "      --state-dir DIR  where the VRRP state file lives (default /run/vigil): a\n"
          "                       vigild restarted after a crash adopts the masters it held\n"
+         "      --ip-output-adverts\n"
+         "                       send multicast adverts through the IP output path, where\n"
+         "                       netfilter's OUTPUT rules see them (default: written at the\n"
+         "                       link layer on Ethernet interfaces, at half the kernel cost)\n"
          "  -n, -l, -D           accepted for keepalived compatibility; no effect\n"
          "  -v, --version        print the version and exit\n"
          "  -h, --help           print this help and exit\n"

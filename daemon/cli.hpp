@@ -25,6 +25,9 @@ struct Options {
   bool log_json = false; ///< --log-format json
   /// --state-dir: where the VRRP state file lives (restart without failover)
   std::string state_dir = "/run/vigil";
+  /// --ip-output-adverts: multicast adverts through the kernel's IP output path (netfilter
+  /// OUTPUT/POSTROUTING see them) instead of written at the link layer.
+  bool ip_output_adverts = false;
 };
 
 /// "10.0.0.1:9165", "[::1]:9165": the address (validated as an IP literal) and port.

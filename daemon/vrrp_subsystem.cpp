@@ -51,8 +51,8 @@ class VrrpSubsystem final : public Subsystem {
 public:
   VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs,
                 ProcessRunner& runner, Notifier& notifier, SnmpAgent& snmp,
-                const std::string& state_path)
-      : ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner), net_(ifs, *logs.vrrp),
+                const std::string& state_path, bool link_layer_adverts)
+      : link_layer_adverts_(link_layer_adverts), ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner), net_(ifs, *logs.vrrp),
         vmacs_(ifs, net_, *logs.vrrp), garps_(ctx, ifs, *logs.vrrp), files_(ctx),
         trackers_(ctx, *logs.vrrp, ifs, files_, runner,
                   [this](const core::config::Command& c) {
@@ -571,7 +571,8 @@ private:
     auto it = sockets_.find(key);
     if (it != sockets_.end())
       return *it->second;
-    auto s = std::make_unique<vrrp::io::VrrpSocket>(ctx_, log_, ifindex, ifname, f, t);
+    auto s = std::make_unique<vrrp::io::VrrpSocket>(ctx_, log_, ifindex, ifname, f, t,
+                                                    link_layer_adverts_);
     auto* raw = s.get();
     if (receive && t == vrrp::io::Transport::ah)
       s->start([this, raw](const vrrp::io::Packet& p) { received_ah(*raw, p); });
@@ -1109,6 +1110,7 @@ private:
         [this](int ifindex) { return primary(ifindex, core::Family::inet6); }, only);
   }
 
+  bool link_layer_adverts_; ///< multicast adverts framed at the link layer (VrrpSocket)
   asio::io_context& ctx_;
   const Logs& logs_;
   spdlog::logger& log_;
@@ -1157,8 +1159,10 @@ private:
 std::unique_ptr<Subsystem> make_vrrp_subsystem(asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,
                                                ProcessRunner& runner, Notifier& notifier,
-                                               SnmpAgent& snmp, const std::string& state_path) {
-  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner, notifier, snmp, state_path);
+                                               SnmpAgent& snmp, const std::string& state_path,
+                                               bool link_layer_adverts) {
+  return std::make_unique<VrrpSubsystem>(ctx, logs, interfaces, runner, notifier, snmp, state_path,
+                                         link_layer_adverts);
 }
 
 } // namespace vigil::daemon

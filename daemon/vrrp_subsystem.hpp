@@ -28,6 +28,7 @@ class SnmpAgent;
 std::unique_ptr<Subsystem> make_vrrp_subsystem(boost::asio::io_context& ctx, const Logs& logs,
                                                core::io::Interfaces& interfaces,
                                                ProcessRunner& runner, Notifier& notifier,
-                                               SnmpAgent& snmp, const std::string& state_path);
+                                               SnmpAgent& snmp, const std::string& state_path,
+                                               bool link_layer_adverts = true);
 
 } // namespace vigil::daemon

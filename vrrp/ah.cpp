@@ -12,11 +12,6 @@ namespace {
 
 constexpr std::uint8_t next_header_vrrp = ip_proto_vrrp;
 
-void put16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = std::uint8_t(v >> 8);
-  p[1] = std::uint8_t(v);
-}
-
 void put32(std::uint8_t* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i)
     p[i] = std::uint8_t(v >> (24 - 8 * i));
@@ -64,15 +59,9 @@ std::vector<std::uint8_t> seal(const core::IpAddress& src, const core::IpAddress
     return {};
   std::vector<std::uint8_t> p(total, 0);
   std::uint8_t* ip = p.data();
-  ip[0] = 0x45; // version 4, IHL 5
-  ip[1] = tos;
-  put16(ip + 2, std::uint16_t(total));
-  put16(ip + 4, ip_id);
-  // bytes 6-7: no flags (keepalived does not set DF), offset 0
-  ip[8] = ttl;
-  ip[9] = ip_proto_ah;
-  std::copy_n(src.data(), 4, ip + 12);
-  std::copy_n(dst.data(), 4, ip + 16);
+  // No DF: keepalived does not set it. The header checksum is left out of the ICV.
+  IpHeader h{.protocol = ip_proto_ah, .ttl = ttl, .traffic_class = tos, .id = ip_id};
+  put_ip_header(ip, src, dst, h, total - ip_header_size);
   std::uint8_t* ah = ip + ip_header_size;
   ah[0] = next_header_vrrp;
   ah[1] = payload_length;
@@ -81,7 +70,6 @@ std::vector<std::uint8_t> seal(const core::IpAddress& src, const core::IpAddress
   std::copy(vrrp_message.begin(), vrrp_message.end(), ah + ah_size);
   auto icv = compute_icv(p, ip_header_size, !dst.is_multicast(), key);
   std::copy(icv.begin(), icv.end(), ah + 12);
-  put16(ip + 10, internet_checksum(std::span<const std::uint8_t>(ip, ip_header_size)));
   return p;
 }
 

@@ -72,6 +72,55 @@ std::uint16_t internet_checksum(std::span<const std::uint8_t> data, std::uint32_
   return fold(partial_sum(data, sum));
 }
 
+std::size_t ip_header_length(core::Family family) {
+  return family == core::Family::inet ? 20 : 40;
+}
+
+bool put_ip_header(std::uint8_t* out, const core::IpAddress& src, const core::IpAddress& dst,
+                   const IpHeader& h, std::size_t payload_size) {
+  if (src.family() != dst.family())
+    return false;
+  auto put16 = [](std::uint8_t* p, std::size_t v) {
+    p[0] = std::uint8_t(v >> 8);
+    p[1] = std::uint8_t(v);
+  };
+  if (src.is_v4()) {
+    std::size_t total = 20 + payload_size;
+    if (total > 0xffff)
+      return false;
+    std::fill_n(out, 20, std::uint8_t(0));
+    out[0] = 0x45; // version 4, IHL 5
+    out[1] = h.traffic_class;
+    put16(out + 2, total);
+    put16(out + 4, h.id);
+    out[6] = h.dont_fragment ? 0x40 : 0; // flags; fragment offset 0
+    out[8] = h.ttl;
+    out[9] = h.protocol;
+    std::copy_n(src.data(), 4, out + 12);
+    std::copy_n(dst.data(), 4, out + 16);
+    put16(out + 10, internet_checksum(std::span<const std::uint8_t>(out, 20)));
+    return true;
+  }
+  if (payload_size > 0xffff)
+    return false;
+  out[0] = std::uint8_t(0x60 | (h.traffic_class >> 4)); // version 6, traffic class, flow 0
+  out[1] = std::uint8_t(h.traffic_class << 4);
+  out[2] = out[3] = 0;
+  put16(out + 4, payload_size);
+  out[6] = h.protocol;
+  out[7] = h.ttl;
+  std::copy_n(src.data(), 16, out + 8);
+  std::copy_n(dst.data(), 16, out + 24);
+  return true;
+}
+
+std::array<std::uint8_t, 6> multicast_mac(const core::IpAddress& group) {
+  const std::uint8_t* a = group.data();
+  if (group.is_v4())
+    return {0x01, 0x00, 0x5e, std::uint8_t(a[1] & 0x7f), a[2], a[3]};
+  return {0x33, 0x33, a[12], a[13], a[14], a[15]};
+}
+
 Decoded decode(std::span<const std::uint8_t> msg, const core::IpAddress& src,
                const core::IpAddress& dst) {
   Decoded out;

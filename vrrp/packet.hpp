@@ -81,4 +81,28 @@ std::vector<std::uint8_t> encode(const Advert& a, const core::IpAddress& src,
 /// The Internet checksum (RFC 1071) of `data`, folded, starting from the partial sum `sum`.
 std::uint16_t internet_checksum(std::span<const std::uint8_t> data, std::uint32_t sum = 0);
 
+/// What an IP header written by put_ip_header() says besides its addresses.
+struct IpHeader {
+  std::uint8_t protocol = ip_proto_vrrp; ///< IPv4 protocol / IPv6 next header
+  std::uint8_t ttl = 255;                ///< TTL / hop limit
+  std::uint8_t traffic_class = 0;        ///< IPv4 TOS / IPv6 traffic class
+  std::uint16_t id = 0;                  ///< IPv4 identification
+  bool dont_fragment = false;            ///< IPv4 DF
+};
+
+/// The size of the header put_ip_header() writes for `family`: 20 (IPv4, no options) or 40.
+std::size_t ip_header_length(core::Family family);
+
+/// Writes at `out` (ip_header_length() bytes) the IP header of a packet from `src` to `dst` (one
+/// family) carrying `payload_size` bytes: IPv4 with its header checksum, or IPv6 with flow
+/// label 0. Returns false (writing nothing) if the addresses differ in family or the packet
+/// would be larger than the length fields allow.
+bool put_ip_header(std::uint8_t* out, const core::IpAddress& src, const core::IpAddress& dst,
+                   const IpHeader& h, std::size_t payload_size);
+
+/// The link-layer (Ethernet) address IP multicast group `group` maps to: 01:00:5e and the low
+/// 23 bits of an IPv4 group (RFC 1112 6.4), 33:33 and the low 32 bits of an IPv6 one (RFC 2464
+/// 7).
+std::array<std::uint8_t, 6> multicast_mac(const core::IpAddress& group);
+
 } // namespace vigil::vrrp

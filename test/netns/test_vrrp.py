@@ -10,6 +10,7 @@ on the wire).
 
 from __future__ import annotations
 
+import json
 import signal
 from dataclasses import dataclass
 
@@ -165,8 +166,6 @@ def test_vrrp_lifecycle(lab, mode: Mode, pairing: str) -> None:
 @pytest.mark.lab(hosts=2, ipv4=LAN4)
 def test_state_dump_and_counters(lab) -> None:
     """SIGUSR1 logs each instance's state, priority, master and counters as JSON."""
-    import json
-
     h1, h2 = lab.hosts["h1"], lab.hosts["h2"]
     mode = MODES[1]
     a = Node(h1, "vigild", mode, 200, h2)
@@ -301,3 +300,108 @@ def test_reload_keeps_unchanged_instances(lab) -> None:
     a.proc.assert_no_log(r"\(VI_1\) (Entering|Stopped)", after=mark)
     assert h1.has_address(mode.vip)
     assert not h2.has_address(mode.vip)
+
+
+# Prints, as JSON, the first `want` VRRP frames of each IP version seen on eth0 (hex, whole
+# frames from the Ethernet header on), or what it has after `limit` seconds.
+SNIFF = r"""
+import json, socket, sys, time
+want, limit = int(sys.argv[1]), float(sys.argv[2])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+s.bind(("eth0", 0))
+s.settimeout(0.2)
+got = {"4": [], "6": []}
+end = time.monotonic() + limit
+while time.monotonic() < end and min(len(v) for v in got.values()) < want:
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        continue
+    kind = f[12:14]
+    if kind == b"\x08\x00" and f[23] == 112:
+        got["4"].append(f.hex())
+    elif kind == b"\x86\xdd" and f[20] == 112:
+        got["6"].append(f.hex())
+print(json.dumps({k: v[:want] for k, v in got.items()}))
+"""
+
+
+def ip_out_counters(host) -> tuple[int, int]:
+    """The namespace's IPv4 OutRequests and IPv6 Ip6OutMcastPkts (the IP output path)."""
+    snmp = host.run("cat", "/proc/net/snmp").stdout.splitlines()
+    heads, values = [line.split() for line in snmp if line.startswith("Ip:")][:2]
+    v4 = int(values[heads.index("OutRequests")])
+    v6 = next(int(line.split()[1]) for line in host.run("cat", "/proc/net/snmp6").stdout.splitlines()
+              if line.startswith("Ip6OutMcastPkts"))
+    return v4, v6
+
+
+@pytest.mark.lab(hosts=2, ipv4=LAN4, ipv6=LAN6)
+def test_adverts_framed_at_the_link_layer_match_the_ip_path(lab) -> None:
+    """Multicast adverts written at the link layer (the default) are the packets the kernel's
+    IP path sends with --ip-output-adverts: the same Ethernet, IP and VRRP bytes but for the
+    IPv4 identification and header checksum (and an IPv6 flow label), from the interface's
+    MAC to the group's. The default mode really bypasses the IP output path (its counters
+    stand still), and a keepalived backup accepts the framed adverts (test_vrrp_lifecycle)."""
+    h1, h2 = lab.hosts["h1"], lab.hosts["h2"]
+    conf = "\n".join([
+        "vrrp_instance V4 {", "    interface eth0", "    version 3", "    virtual_router_id 51",
+        "    priority 200", "    advert_int 0.1",
+        "    virtual_ipaddress {", "        10.99.0.100/24", "    }", "}",
+        "vrrp_instance V6 {", "    interface eth0", "    version 3", "    virtual_router_id 52",
+        "    priority 200", "    advert_int 0.1",
+        "    virtual_ipaddress {", "        fe80::52/64", "        fd00:99::100/64", "    }", "}", ""])
+    mac = bytes.fromhex(h1.link("eth0")["address"].replace(":", ""))
+
+    def frames(extra: list[str], name: str) -> tuple[dict, tuple[int, int]]:
+        proc = h1.start_vigild(conf, extra_args=extra, name=name)
+        proc.wait_log(r"\(V4\) Entering MASTER STATE", timeout=30)
+        proc.wait_log(r"\(V6\) Entering MASTER STATE", timeout=30)
+        before = ip_out_counters(h1)
+        got = json.loads(h2.run("python3", "-c", SNIFF, "10", "20", timeout=60).stdout)
+        after = ip_out_counters(h1)
+        assert proc.stop() == 0
+        return got, (after[0] - before[0], after[1] - before[1])
+
+    link, link_out = frames([], "vigild-link")
+    ip, ip_out = frames(["--ip-output-adverts"], "vigild-ip")
+    for got in (link, ip):
+        assert len(got["4"]) == 10 and len(got["6"]) == 10, got
+    # Ten adverts of each family went out during each capture: the IP path counted them only
+    # in its own mode.
+    assert ip_out[0] >= 10 and ip_out[1] >= 10, ip_out
+    assert link_out[0] < 5 and link_out[1] < 5, link_out
+
+    def checksum(data: bytes) -> int:
+        total = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+        while total >> 16:
+            total = (total & 0xffff) + (total >> 16)
+        return total
+
+    for mode in (link, ip):
+        for f in map(bytes.fromhex, mode["4"]):
+            assert f[0:6] == bytes.fromhex("01005e000012") and f[6:12] == mac
+            hdr = f[14:34]
+            assert hdr[0] == 0x45 and hdr[1] == 0xc0 and hdr[8] == 255 and hdr[9] == 112
+            assert hdr[6] & 0x40  # DF, as the kernel sets it for a raw socket
+            assert checksum(hdr) == 0xffff
+            assert hdr[16:20] == bytes([224, 0, 0, 18])
+        for f in map(bytes.fromhex, mode["6"]):
+            assert f[0:6] == bytes.fromhex("333300000012") and f[6:12] == mac
+            assert f[14] >> 4 == 6 and f[21] == 255 and f[38:54] == bytes.fromhex(
+                "ff020000000000000000000000000012")
+
+    def masked4(h: str) -> bytes:
+        f = bytearray(bytes.fromhex(h))
+        f[18:20] = b"\0\0"  # identification
+        f[24:26] = b"\0\0"  # header checksum
+        return bytes(f)
+
+    def masked6(h: str) -> bytes:
+        f = bytearray(bytes.fromhex(h))
+        f[15] &= 0xf0  # flow label
+        f[16:18] = b"\0\0"
+        return bytes(f)
+
+    assert {masked4(h) for h in link["4"]} == {masked4(h) for h in ip["4"]}
+    assert {masked6(h) for h in link["6"]} == {masked6(h) for h in ip["6"]}

@@ -1,8 +1,14 @@
 #include "vrrp/io/socket.hpp"
 
+#include <arpa/inet.h>
 #include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +18,7 @@
 #include <chrono>
 #include <ctime>
 #include <cstring>
+#include <random>
 #include <system_error>
 
 #include <spdlog/logger.h>
@@ -66,6 +73,19 @@ std::chrono::nanoseconds packet_age(msghdr& msg) {
   return std::chrono::nanoseconds(0);
 }
 
+/// The AF_PACKET socket every VrrpSocket writes framed adverts on (-1 if the kernel refused
+/// one: then they go through the IP layer). Protocol 0: it sends and never receives.
+int shared_link_fd(spdlog::logger& log) {
+  static const int fd = [&log] {
+    int f = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (f < 0)
+      log.warn("cannot open a packet socket ({}): VRRP adverts go through the IP layer",
+               std::strerror(errno));
+    return f;
+  }();
+  return fd;
+}
+
 } // namespace
 
 struct VrrpSocket::Impl {
@@ -91,7 +111,8 @@ struct VrrpSocket::Impl {
 };
 
 VrrpSocket::VrrpSocket(boost::asio::io_context& ctx, spdlog::logger& log, int ifindex,
-                       const std::string& ifname, core::Family family, Transport transport)
+                       const std::string& ifname, core::Family family, Transport transport,
+                       bool link_layer)
     : log_(log), ifindex_(ifindex), ifname_(ifname), family_(family), transport_(transport) {
   bool v4 = family == core::Family::inet;
   bool use_ah = transport == Transport::ah;
@@ -145,6 +166,13 @@ VrrpSocket::VrrpSocket(boost::asio::io_context& ctx, spdlog::logger& log, int if
   } catch (...) {
     ::close(fd);
     throw;
+  }
+  if (link_layer && !use_ah) {
+    ifreq ifr{};
+    ifname.copy(ifr.ifr_name, IFNAMSIZ - 1);
+    if (::ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 && ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER)
+      link_fd_ = shared_link_fd(log);
+    ip_id_ = std::uint16_t(std::random_device{}());
   }
   impl_ = std::make_unique<Impl>(ctx, fd);
 }
@@ -325,16 +353,23 @@ bool VrrpSocket::send(std::span<const std::uint8_t> message, const core::IpAddre
     log_.error("cannot send a bare VRRP message on the AH socket of {}: use send_raw()", ifname_);
     return false;
   }
-  iovec iov{const_cast<std::uint8_t*>(message.data()), message.size()};
+  std::array<iovec, 2> iov{iovec{const_cast<std::uint8_t*>(message.data()), message.size()}};
   msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
   alignas(cmsghdr) std::array<std::uint8_t, control_size> control{};
+  std::array<std::uint8_t, 40> header;
   sockaddr_in6 to{};
-  prepare(msg, &to, control.data(), src, dst, ttl);
+  int fd = impl_->fd.get();
+  if (framed(src, dst)) {
+    prepare_framed(msg, &to, iov.data(), header.data(), message, src, dst, ttl);
+    fd = link_fd_;
+  } else {
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = 1;
+    prepare(msg, &to, control.data(), src, dst, ttl);
+  }
   ssize_t n;
   do {
-    n = ::sendmsg(impl_->fd.get(), &msg, MSG_DONTWAIT);
+    n = ::sendmsg(fd, &msg, MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     refused(src, dst, errno);
@@ -361,37 +396,96 @@ void VrrpSocket::flush() {
   auto& q = impl_->queue;
   constexpr std::size_t chunk = 64;
   struct Slot {
-    iovec iov;
-    sockaddr_in6 to;
+    std::array<iovec, 2> iov;
+    sockaddr_in6 to; // or a sockaddr_ll (smaller)
     alignas(cmsghdr) std::array<std::uint8_t, control_size> control;
+    std::array<std::uint8_t, 40> header;
   };
   std::array<Slot, chunk> slots;
   std::array<mmsghdr, chunk> msgs;
-  std::size_t done = 0;
-  while (done < q.size()) {
-    std::size_t n = std::min(chunk, q.size() - done);
-    for (std::size_t k = 0; k < n; ++k) {
-      auto& m = q[done + k];
-      msgs[k] = mmsghdr{};
-      slots[k].iov = iovec{m.bytes.data(), m.bytes.size()};
-      slots[k].control.fill(0);
-      msgs[k].msg_hdr.msg_iov = &slots[k].iov;
-      msgs[k].msg_hdr.msg_iovlen = 1;
-      prepare(msgs[k].msg_hdr, &slots[k].to, slots[k].control.data(), m.src, m.dst, m.ttl);
-    }
-    int sent;
-    do {
-      sent = ::sendmmsg(impl_->fd.get(), msgs.data(), unsigned(n), MSG_DONTWAIT);
-    } while (sent < 0 && errno == EINTR);
-    if (sent < 0) { // the first message was refused: report it and go on after it
-      refused(q[done].src, q[done].dst, errno);
-      ++done;
+  std::array<std::size_t, chunk> index; // slot -> queue position
+  // Framed adverts on the packet socket first, then the others on the raw IP socket: each
+  // queue position goes in one pass, in queue order, `chunk` per sendmmsg.
+  for (bool link : {true, false}) {
+    if (link && link_fd_ < 0)
       continue;
+    int fd = link ? link_fd_ : impl_->fd.get();
+    for (std::size_t next = 0;;) {
+      std::size_t n = 0;
+      for (; next < q.size() && n < chunk; ++next) {
+        auto& m = q[next];
+        if (framed(m.src, m.dst) != link)
+          continue;
+        auto& slot = slots[n];
+        msgs[n] = mmsghdr{};
+        msghdr& msg = msgs[n].msg_hdr;
+        if (link) {
+          prepare_framed(msg, &slot.to, slot.iov.data(), slot.header.data(), m.bytes, m.src, m.dst,
+                         m.ttl);
+        } else {
+          slot.iov[0] = iovec{m.bytes.data(), m.bytes.size()};
+          slot.control.fill(0);
+          msg.msg_iov = slot.iov.data();
+          msg.msg_iovlen = 1;
+          prepare(msg, &slot.to, slot.control.data(), m.src, m.dst, m.ttl);
+        }
+        index[n++] = next;
+      }
+      if (n == 0)
+        break;
+      for (std::size_t done = 0; done < n;) {
+        int sent;
+        do {
+          sent = ::sendmmsg(fd, msgs.data() + done, unsigned(n - done), MSG_DONTWAIT);
+        } while (sent < 0 && errno == EINTR);
+        if (sent < 0) { // the first message was refused: report it and go on after it
+          refused(q[index[done]].src, q[index[done]].dst, errno);
+          ++done;
+          continue;
+        }
+        sent_ += std::uint64_t(sent);
+        done += std::size_t(sent);
+      }
     }
-    sent_ += std::uint64_t(sent);
-    done += std::size_t(sent);
   }
   q.clear();
+}
+
+static_assert(sizeof(sockaddr_ll) <= sizeof(sockaddr_in6), "a link address fits in a slot");
+
+bool VrrpSocket::framed(const core::IpAddress& src, const core::IpAddress& dst) const {
+  return link_fd_ >= 0 && dst.is_multicast() && src.family() == family_ &&
+         dst.family() == family_;
+}
+
+void VrrpSocket::prepare_framed(msghdr& msg, void* to, iovec* iov, std::uint8_t* header,
+                                std::span<const std::uint8_t> message, const core::IpAddress& src,
+                                const core::IpAddress& dst, int ttl) {
+  // The header the raw IP socket would have had the kernel write: TOS / traffic class CS6,
+  // IPv4 with DF and an identification of its own.
+  bool v4 = family_ == core::Family::inet;
+  IpHeader h{.protocol = ip_proto_vrrp,
+             .ttl = std::uint8_t(ttl),
+             .traffic_class = std::uint8_t(traffic_class),
+             .id = v4 ? ip_id_++ : std::uint16_t(0),
+             .dont_fragment = true};
+  put_ip_header(header, src, dst, h, message.size());
+  iov[0] = iovec{header, ip_header_length(family_)};
+  iov[1] = iovec{const_cast<std::uint8_t*>(message.data()), message.size()};
+  auto* ll = static_cast<sockaddr_ll*>(to);
+  *ll = sockaddr_ll{};
+  ll->sll_family = AF_PACKET;
+  ll->sll_protocol = htons(v4 ? ETH_P_IP : ETH_P_IPV6);
+  ll->sll_ifindex = ifindex_;
+  ll->sll_halen = 6;
+  auto mac = multicast_mac(dst);
+  std::copy(mac.begin(), mac.end(), ll->sll_addr);
+  msg.msg_name = ll;
+  msg.msg_namelen = sizeof *ll;
+  msg.msg_iov = iov;
+  msg.msg_iovlen = 2;
+  msg.msg_control = nullptr;
+  msg.msg_controllen = 0;
 }
 
 bool VrrpSocket::send_raw(std::span<const std::uint8_t> ip_packet, const core::IpAddress& dst) {

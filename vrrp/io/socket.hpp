@@ -16,6 +16,7 @@
 #include "core/ip.hpp"
 
 struct msghdr;
+struct iovec;
 namespace boost::asio {
 class io_context;
 }
@@ -52,8 +53,15 @@ class VrrpSocket {
 public:
   /// Opens the socket on interface `ifname` (index `ifindex`). Throws std::system_error (also
   /// for Transport::ah with IPv6: EAFNOSUPPORT).
+  ///
+  /// With `link_layer`, multicast adverts on an Ethernet interface are written at the link
+  /// layer (one AF_PACKET socket shared by all: the same IP packet, about half the kernel's
+  /// cost of a raw IP send, but the IP output path, netfilter's OUTPUT and POSTROUTING hooks
+  /// included, does not see them). Unicast adverts, other interfaces and Transport::ah always
+  /// go through the raw IP socket.
   VrrpSocket(boost::asio::io_context& ctx, spdlog::logger& log, int ifindex,
-             const std::string& ifname, core::Family family, Transport transport = Transport::vrrp);
+             const std::string& ifname, core::Family family, Transport transport = Transport::vrrp,
+             bool link_layer = false);
   ~VrrpSocket();
   VrrpSocket(const VrrpSocket&) = delete;
   VrrpSocket& operator=(const VrrpSocket&) = delete;
@@ -100,6 +108,13 @@ private:
   void prepare(::msghdr& msg, void* to, std::uint8_t* control, const core::IpAddress& src,
                const core::IpAddress& dst, int ttl) const;
   void refused(const core::IpAddress& src, const core::IpAddress& dst, int err);
+  /// Whether the advert to `dst` goes out at the link layer (see the constructor).
+  bool framed(const core::IpAddress& src, const core::IpAddress& dst) const;
+  /// Fills `msg` for the link-layer send of `message`: `iov` (two entries) points at `header`
+  /// (room for an IPv6 header), filled here, and at the message; `to` is the link address.
+  void prepare_framed(::msghdr& msg, void* to, ::iovec* iov, std::uint8_t* header,
+                      std::span<const std::uint8_t> message, const core::IpAddress& src,
+                      const core::IpAddress& dst, int ttl);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -114,6 +129,8 @@ private:
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;
   std::vector<core::IpAddress> joined_;
+  int link_fd_ = -1;         ///< the shared AF_PACKET socket, when adverts are framed here
+  std::uint16_t ip_id_ = 0;  ///< IPv4 identification of the next framed advert
 };
 
 } // namespace vigil::vrrp::io

@@ -59,3 +59,13 @@ TEST_CASE("--state-dir") {
   CHECK(vigil::daemon::parse_cli({}).options->state_dir == "/run/vigil");
   CHECK_FALSE(vigil::daemon::parse_cli({"--state-dir"}).options);
 }
+
+TEST_CASE("--ip-output-adverts: off by default, takes no value") {
+  using vigil::daemon::parse_cli;
+  CHECK_FALSE(parse_cli({}).options->ip_output_adverts);
+  auto r = parse_cli({"--ip-output-adverts"});
+  REQUIRE(r.options);
+  CHECK(r.options->ip_output_adverts);
+  CHECK_FALSE(parse_cli({"--ip-output-adverts=yes"}).options);
+  CHECK(vigil::daemon::usage().find("--ip-output-adverts") != std::string::npos);
+}

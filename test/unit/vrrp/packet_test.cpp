@@ -147,3 +147,44 @@ TEST_CASE("the internet checksum of RFC 1071's example") {
   std::vector<std::uint8_t> data = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
   CHECK(vrrp::internet_checksum(data) == std::uint16_t(~0xddf2 & 0xffff));
 }
+
+TEST_CASE("put_ip_header writes the IPv4 header a raw socket gets from the kernel") {
+  // Captured from the kernel: a raw protocol-112 socket with IP_TOS 0xc0, TTL 255, 12-byte
+  // payload, from 10.9.0.1 to 224.0.0.18, identification 0x8ae4, DF.
+  const std::vector<std::uint8_t> want{0x45, 0xc0, 0x00, 0x20, 0x8a, 0xe4, 0x40, 0x00, 0xff, 0x70,
+                                       0x00, 0x00, 0x0a, 0x09, 0x00, 0x01, 0xe0, 0x00, 0x00, 0x12};
+  std::vector<std::uint8_t> got(vrrp::ip_header_length(core::Family::inet));
+  REQUIRE(got.size() == 20);
+  vrrp::IpHeader h{.ttl = 255, .traffic_class = 0xc0, .id = 0x8ae4, .dont_fragment = true};
+  REQUIRE(vrrp::put_ip_header(got.data(), ip("10.9.0.1"), ip("224.0.0.18"), h, 12));
+  CHECK(vrrp::internet_checksum(got) == 0); // a valid header sums to 0xffff
+  got[10] = got[11] = 0;
+  CHECK(got == want);
+  h.dont_fragment = false;
+  h.protocol = 51;
+  REQUIRE(vrrp::put_ip_header(got.data(), ip("10.9.0.1"), ip("224.0.0.18"), h, 12));
+  CHECK(got[6] == 0);
+  CHECK(got[9] == 51);
+  CHECK_FALSE(vrrp::put_ip_header(got.data(), ip("10.9.0.1"), ip("ff02::12"), h, 12));
+  CHECK_FALSE(vrrp::put_ip_header(got.data(), ip("10.9.0.1"), ip("224.0.0.18"), h, 0xffff));
+}
+
+TEST_CASE("put_ip_header writes an IPv6 header with the traffic class and hop limit") {
+  std::vector<std::uint8_t> got(vrrp::ip_header_length(core::Family::inet6));
+  REQUIRE(got.size() == 40);
+  vrrp::IpHeader h{.ttl = 255, .traffic_class = 0xc0};
+  REQUIRE(vrrp::put_ip_header(got.data(), ip("fe80::1"), ip("ff02::12"), h, 20));
+  const std::vector<std::uint8_t> start{0x6c, 0x00, 0x00, 0x00, 0x00, 0x14, 112, 255};
+  CHECK(std::vector<std::uint8_t>(got.begin(), got.begin() + 8) == start);
+  CHECK(std::equal(got.begin() + 8, got.begin() + 24, ip("fe80::1").data()));
+  CHECK(std::equal(got.begin() + 24, got.end(), ip("ff02::12").data()));
+}
+
+TEST_CASE("multicast_mac maps IPv4 and IPv6 groups to Ethernet addresses") {
+  using Mac = std::array<std::uint8_t, 6>;
+  CHECK(vrrp::multicast_mac(ip("224.0.0.18")) == Mac{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12});
+  // The 24th bit from the right is dropped (RFC 1112 6.4).
+  CHECK(vrrp::multicast_mac(ip("239.129.2.3")) == Mac{0x01, 0x00, 0x5e, 0x01, 0x02, 0x03});
+  CHECK(vrrp::multicast_mac(ip("ff02::12")) == Mac{0x33, 0x33, 0x00, 0x00, 0x00, 0x12});
+  CHECK(vrrp::multicast_mac(ip("ff02::1:ff00:abcd")) == Mac{0x33, 0x33, 0xff, 0x00, 0xab, 0xcd});
+}
