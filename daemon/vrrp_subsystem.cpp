@@ -437,6 +437,11 @@ private:
   /// queue behind in `deferred_` (1,000 takeovers at once: every backup advertises at its
   /// Master_Down_Interval, the addresses follow).
   void serve_due() {
+    // A paced socket (VrrpSocket::polling) is read first: an advert that arrived before a
+    // master-down deadline must count before that deadline is judged.
+    for (auto& entry : sockets_)
+      if (entry.second->polling())
+        entry.second->poll();
     ++serve_round_;
     batching_ = true;
     for (;;) {

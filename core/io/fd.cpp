@@ -1,5 +1,7 @@
 #include "core/io/fd.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
@@ -19,6 +21,11 @@ Fd::Fd(asio::io_context& ctx, int fd, Ownership ownership)
 Fd::~Fd() {
   *alive_ = false;
   boost::system::error_code ec;
+  if (paused_) {
+    if (ownership_ == Ownership::owned)
+      ::close(held_);
+    return;
+  }
   if (ownership_ == Ownership::borrowed) {
     impl_->sd.cancel(ec);
     impl_->sd.release(); // deregistered, not closed
@@ -28,7 +35,7 @@ Fd::~Fd() {
 }
 
 int Fd::get() const {
-  return impl_->sd.native_handle();
+  return paused_ ? held_ : impl_->sd.native_handle();
 }
 
 void Fd::on_readable(std::function<void()> handler) {
@@ -42,9 +49,28 @@ void Fd::arm_read() {
                          if (!*alive || ec)
                            return;
                          on_readable_();
-                         if (*alive)
+                         if (*alive && !paused_)
                            arm_read();
                        });
+}
+
+void Fd::pause() {
+  if (paused_)
+    return;
+  paused_ = true;
+  boost::system::error_code ec;
+  impl_->sd.cancel(ec); // the pending wait ends with operation_aborted
+  held_ = impl_->sd.release();
+}
+
+void Fd::resume() {
+  if (!paused_)
+    return;
+  paused_ = false;
+  boost::system::error_code ec;
+  impl_->sd.assign(held_, ec);
+  if (on_readable_)
+    arm_read();
 }
 
 void Fd::when_writable(std::function<void()> handler) {

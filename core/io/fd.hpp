@@ -29,6 +29,13 @@ public:
   /// Calls `handler` once when the fd is writable.
   void when_writable(std::function<void()> handler);
 
+  /// Stops watching the fd (the reactor forgets it: the kernel wakes nobody for it) until
+  /// resume(); the fd stays open. The readable handler is not called meanwhile.
+  void pause();
+  /// Watches the fd again after pause(); a readable fd calls the handler at once.
+  void resume();
+  bool paused() const { return paused_; }
+
   /// True while the Fd exists: a handler that may destroy its owner checks this afterwards.
   std::shared_ptr<const bool> alive() const { return alive_; }
 
@@ -40,6 +47,8 @@ private:
   std::function<void()> on_readable_;
   std::shared_ptr<bool> alive_;
   Ownership ownership_;
+  bool paused_ = false;
+  int held_ = -1; ///< the fd while paused (the reactor's handle is released)
 };
 
 } // namespace vigil::core::io

@@ -23,6 +23,8 @@
 
 #include <spdlog/logger.h>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include "core/io/fd.hpp"
 
 #include "vrrp/ah.hpp"
@@ -89,8 +91,12 @@ int shared_link_fd(spdlog::logger& log) {
 } // namespace
 
 struct VrrpSocket::Impl {
-  Impl(boost::asio::io_context& ctx, int fd) : fd(ctx, fd) {}
+  Impl(boost::asio::io_context& ctx, int fd) : fd(ctx, fd), poll_timer(ctx) {}
   core::io::Fd fd;
+  boost::asio::steady_timer poll_timer;         ///< receive pacing (see on_readable)
+  std::chrono::steady_clock::time_point last_event; ///< the last readiness
+  int quick_events = 0; ///< readiness in a row that came soon after the previous one
+  int slow_polls = 0;   ///< polls in a row that found less than two packets
   /// Receive slots (allocated when receiving starts). A slot holds the largest VRRP packet:
   /// an IPv4 header with options and 255 IPv6-sized addresses; larger is truncated, dropped.
   static constexpr std::size_t batch = 32;
@@ -212,7 +218,74 @@ void VrrpSocket::start(std::function<void(const Packet&)> on_packet) {
   impl_->fd.on_readable([this] { on_readable(); });
 }
 
+// Receive pacing. While a socket is watched by the reactor, every packet the kernel queues on
+// it also runs the reactor's wake-up callback, in the sender's context, and a busy socket wakes
+// the loop for every few packets. A socket whose readiness comes `quick_events` times in a row
+// less than half a `poll_interval` after the previous one leaves the reactor and is read every
+// `poll_interval` instead (on a grid of the steady clock, so that every polling socket is read
+// in the same wake-up), until `slow_polls` polls in a row find fewer than two packets. Adverts
+// keep their kernel arrival time (Packet::age), and deadlines are judged only after the
+// polling sockets were read (VrrpSocket::poll()), so timers stay exact; acting on an advert
+// that starts no timer (a master stepping down before a better one) waits at most one
+// interval. A socket that only ever sees sparse or bursty traffic stays on the reactor.
+namespace {
+constexpr auto poll_interval = std::chrono::milliseconds(5);
+constexpr int quick_events = 4;
+constexpr int slow_polls = 4;
+} // namespace
+
 void VrrpSocket::on_readable() {
+  auto alive = impl_->fd.alive();
+  std::size_t n = read_pending();
+  if (!*alive)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  bool quick = n > 0 && now - impl_->last_event < poll_interval / 2;
+  impl_->last_event = now;
+  impl_->quick_events = quick ? impl_->quick_events + 1 : 0;
+  if (impl_->quick_events < quick_events)
+    return;
+  impl_->fd.pause();
+  impl_->slow_polls = 0;
+  schedule_poll();
+}
+
+bool VrrpSocket::polling() const {
+  return impl_->fd.paused();
+}
+
+void VrrpSocket::poll() {
+  if (impl_->fd.paused())
+    read_pending();
+}
+
+void VrrpSocket::schedule_poll() {
+  auto now = std::chrono::steady_clock::now().time_since_epoch();
+  auto next = (now / poll_interval + 1) * poll_interval;
+  impl_->poll_timer.expires_at(std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(next)));
+  impl_->poll_timer.async_wait(
+      [this, alive = impl_->fd.alive()](const boost::system::error_code& ec) {
+        if (*alive && !ec)
+          on_poll();
+      });
+}
+
+void VrrpSocket::on_poll() {
+  auto alive = impl_->fd.alive();
+  std::size_t n = read_pending();
+  if (!*alive)
+    return;
+  impl_->slow_polls = n < 2 ? impl_->slow_polls + 1 : 0;
+  if (impl_->slow_polls < slow_polls) {
+    schedule_poll();
+    return;
+  }
+  impl_->quick_events = 0;
+  impl_->fd.resume(); // quiet again: back to the reactor
+}
+
+std::size_t VrrpSocket::read_pending() {
   // Up to `batch` packets per recvmmsg: the adverts of a whole group of instances, sent
   // together by the peer, come in one system call.
   constexpr std::size_t batch = Impl::batch;
@@ -220,7 +293,8 @@ void VrrpSocket::on_readable() {
   if (rx.empty())
     rx.resize(batch);
   std::array<mmsghdr, batch> msgs{};
-  for (int budget = 0; budget < 256;) { // bounded: adverts of other sockets wait too
+  std::size_t budget = 0;
+  while (budget < 256) { // bounded: adverts of other sockets wait too
     for (std::size_t k = 0; k < batch; ++k) {
       auto& slot = rx[k];
       slot.iov = iovec{slot.data.data(), slot.data.size()};
@@ -237,7 +311,7 @@ void VrrpSocket::on_readable() {
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      return; // EAGAIN: drained (other errors: the next readiness tells us again)
+      break; // EAGAIN: drained (other errors: the next readiness tells us again)
     }
     for (int k = 0; k < n; ++k) {
       ++budget;
@@ -245,11 +319,12 @@ void VrrpSocket::on_readable() {
       deliver(msgs[std::size_t(k)].msg_hdr, rx[std::size_t(k)].data.data(),
               msgs[std::size_t(k)].msg_len);
       if (!*alive)
-        return;
+        return budget;
     }
     if (std::size_t(n) < batch)
-      return; // the queue was empty: the next packet brings a new readiness
+      break; // the queue was empty: the next packet brings a new readiness
   }
+  return budget;
 }
 
 void VrrpSocket::deliver(msghdr& msg, const std::uint8_t* data, std::size_t n) {

@@ -100,8 +100,19 @@ public:
   std::uint64_t sent() const { return sent_; }
   std::uint64_t send_errors() const { return send_errors_; }
 
+  /// Receive pacing: true while the socket is busy enough to be read on a timer instead of
+  /// on readiness (see socket.cpp).
+  bool polling() const;
+  /// Reads and hands on whatever waits in the socket now (for a polling socket, before a
+  /// deadline is judged: no advert that arrived before it may be left unread).
+  void poll();
+
 private:
   void on_readable();
+  /// Reads what waits (a bounded number); returns how many packets were read.
+  std::size_t read_pending();
+  void schedule_poll();
+  void on_poll();
   /// Parses one received packet (`n` bytes at `data`, `msg` its header) and hands it on.
   void deliver(::msghdr& msg, const std::uint8_t* data, std::size_t n);
   /// Fills `msg` (with `to` and `control` as its storage) for one message to `dst`.

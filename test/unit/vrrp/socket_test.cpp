@@ -138,3 +138,50 @@ TEST_CASE("queued messages leave in order with flush(), and a burst is read back
   for (int k = 0; k < 100; ++k)
     CHECK(got[std::size_t(k)] == k);
 }
+
+TEST_CASE("a busy socket is read on a timer (and by poll()) until traffic slows down") {
+  boost::asio::io_context ctx;
+  spdlog::logger log{"test", std::make_shared<spdlog::sinks::null_sink_st>()};
+  vrrp::io::VrrpSocket sock{ctx, log, int(::if_nametoindex("lo")), "lo", core::Family::inet};
+  int got = 0;
+  sock.start([&](const vrrp::io::Packet& p) {
+    if (p.message.size() == 8 && p.message[0] == 0xec)
+      ++got;
+  });
+  auto lo = core::IpAddress::parse("127.0.0.1").value();
+  auto send = [&](int n) {
+    for (int k = 0; k < n; ++k)
+      sock.queue({0xec, 0, 0, 0, 0, 0, 0, 0}, lo, lo, 255);
+    sock.flush();
+  };
+  auto run_until = [&](auto done) {
+    auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!done() && std::chrono::steady_clock::now() < give_up)
+      ctx.run_one_for(50ms);
+    return done();
+  };
+  // Readiness every 0.5 ms (each read right away): quick enough to leave the reactor. A
+  // loaded machine may space them out; then it tries again.
+  CHECK_FALSE(sock.polling());
+  for (int round = 0; round < 200 && !sock.polling(); ++round) {
+    send(1);
+    int want = got + 1;
+    REQUIRE(run_until([&] { return got >= want; }));
+    std::this_thread::sleep_for(500us);
+  }
+  REQUIRE(sock.polling());
+  // While polling, the reactor does not report the socket: packets wait for the next poll,
+  // or for poll(), which reads them at once.
+  int before = got;
+  send(5);
+  std::this_thread::sleep_for(1ms);
+  sock.poll();
+  CHECK(got == before + 5);
+  // A poll that finds something keeps it polling; four in a row that find (almost) nothing
+  // return it to the reactor, where a packet is read as soon as it comes.
+  REQUIRE(run_until([&] { return !sock.polling(); }));
+  before = got;
+  send(1);
+  REQUIRE(run_until([&] { return got == before + 1; }));
+  CHECK_FALSE(sock.polling());
+}
