@@ -116,9 +116,9 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     } else {
       return {std::nullopt, "unknown option '" + args[i] + "'"};
     }
-    if (inline_value && (a == "-t" || a == "--config-test" || a == "--dump-config" || a == "-e" ||
-                         a == "--all-config" || a == "--help" || a == "--version" ||
-                         a == "--ip-output-adverts"))
+    if (inline_value &&
+        (a == "-t" || a == "--config-test" || a == "--dump-config" || a == "-e" ||
+         a == "--all-config" || a == "--help" || a == "--version" || a == "--ip-output-adverts"))
       return {std::nullopt, "option '" + a + "' takes no value"};
   }
   return {o, {}};

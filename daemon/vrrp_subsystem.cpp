@@ -52,8 +52,9 @@ public:
   VrrpSubsystem(asio::io_context& ctx, const Logs& logs, core::io::Interfaces& ifs,
                 ProcessRunner& runner, Notifier& notifier, SnmpAgent& snmp,
                 const std::string& state_path, bool link_layer_adverts)
-      : link_layer_adverts_(link_layer_adverts), ctx_(ctx), logs_(logs), log_(*logs.vrrp), ifs_(ifs), runner_(runner), net_(ifs, *logs.vrrp),
-        vmacs_(ifs, net_, *logs.vrrp), garps_(ctx, ifs, *logs.vrrp), files_(ctx),
+      : link_layer_adverts_(link_layer_adverts), ctx_(ctx), logs_(logs), log_(*logs.vrrp),
+        ifs_(ifs), runner_(runner), net_(ifs, *logs.vrrp), vmacs_(ifs, net_, *logs.vrrp),
+        garps_(ctx, ifs, *logs.vrrp), files_(ctx),
         trackers_(ctx, *logs.vrrp, ifs, files_, runner,
                   [this](const core::config::Command& c) {
                     return script_identity(config_->global_defs, c, log_);

@@ -93,7 +93,7 @@ int shared_link_fd(spdlog::logger& log) {
 struct VrrpSocket::Impl {
   Impl(boost::asio::io_context& ctx, int fd) : fd(ctx, fd), poll_timer(ctx) {}
   core::io::Fd fd;
-  boost::asio::steady_timer poll_timer;         ///< receive pacing (see on_readable)
+  boost::asio::steady_timer poll_timer;             ///< receive pacing (see on_readable)
   std::chrono::steady_clock::time_point last_event; ///< the last readiness
   int quick_events = 0; ///< readiness in a row that came soon after the previous one
   int slow_polls = 0;   ///< polls in a row that found less than two packets
@@ -529,8 +529,7 @@ void VrrpSocket::flush() {
 static_assert(sizeof(sockaddr_ll) <= sizeof(sockaddr_in6), "a link address fits in a slot");
 
 bool VrrpSocket::framed(const core::IpAddress& src, const core::IpAddress& dst) const {
-  return link_fd_ >= 0 && dst.is_multicast() && src.family() == family_ &&
-         dst.family() == family_;
+  return link_fd_ >= 0 && dst.is_multicast() && src.family() == family_ && dst.family() == family_;
 }
 
 void VrrpSocket::prepare_framed(msghdr& msg, void* to, iovec* iov, std::uint8_t* header,

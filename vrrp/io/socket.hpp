@@ -140,8 +140,8 @@ private:
   std::uint64_t sent_ = 0;
   std::uint64_t send_errors_ = 0;
   std::vector<core::IpAddress> joined_;
-  int link_fd_ = -1;         ///< the shared AF_PACKET socket, when adverts are framed here
-  std::uint16_t ip_id_ = 0;  ///< IPv4 identification of the next framed advert
+  int link_fd_ = -1;        ///< the shared AF_PACKET socket, when adverts are framed here
+  std::uint16_t ip_id_ = 0; ///< IPv4 identification of the next framed advert
 };
 
 } // namespace vigil::vrrp::io
