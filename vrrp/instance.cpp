@@ -325,11 +325,14 @@ Effects Instance::receive(const Received& r, TimePoint now) {
     if (a.version == 3 && a.priority != 0 && (!s_.preempt || a.priority >= priority_))
       master_adver_interval_ = their_interval; // learn (RFC 9568 6.4.2)
     // Timers restart on receipt (RFC 9568 6.4.2), i.e. when the kernel got the advert. The
-    // correction is bounded by one advertisement interval: a packet that waited longer (a
-    // stalled loop, a clock step) still leaves (down_timer_adverts - 1) intervals plus the
-    // skew, so the timer is never set in the past and a live master is not overthrown.
+    // correction is bounded by (down_timer_adverts - 1) intervals (one at least): a packet
+    // that waited longer (a stalled loop, a clock step) still leaves one interval plus the
+    // skew, so the timer is never set in the past and a live master is not overthrown. (A
+    // paced socket is read every 5 ms, and a loaded machine can hold the loop for several ms
+    // more: at 10 ms adverts a bound of one interval made takeovers late.)
     Duration interval = s_.version == 2 ? s_.advert_int : master_adver_interval_;
-    TimePoint arrived = now - std::clamp(r.age, Duration{0}, interval);
+    Duration bound = interval * std::max<std::uint32_t>(1, s_.down_timer_adverts - 1);
+    TimePoint arrived = now - std::clamp(r.age, Duration{0}, bound);
     if (a.priority == 0) {
       // RFC 9568 6.4.2: the master resigned; take over after Skew_Time.
       down_timer_ = std::max(arrived + skew_time(), now);

@@ -137,21 +137,33 @@ TEST_CASE("Backup: higher priority adverts reset the down timer") {
   CHECK(*i.next_deadline() == t + 1s + 3609375us);
 }
 
-TEST_CASE("Backup: the down timer restarts from the advert's arrival, at most one interval back") {
+TEST_CASE("Backup: the down timer restarts from the advert's arrival, at most two intervals back") {
   Instance i = started(v3(100, 100ms)); // Master_Down_Interval 360.9375 ms
   auto t = t0 + 2s;
   auto r = advert(i.settings(), 200);
-  r.age = 30ms; // the loop got to it 30 ms after the kernel did
+  r.age = 130ms; // the loop got to it 130 ms after the kernel did
   i.receive(r, t);
-  CHECK(*i.next_deadline() == t - 30ms + 360937500ns);
-  // Waited longer than an interval (a stalled loop): corrected by one interval only.
+  CHECK(*i.next_deadline() == t - 130ms + 360937500ns);
+  // Waited longer (a stalled loop): corrected by down_timer_adverts - 1 intervals only.
   r.age = 5s;
   i.receive(r, t + 1s);
-  CHECK(*i.next_deadline() == t + 1s - 100ms + 360937500ns);
+  CHECK(*i.next_deadline() == t + 1s - 200ms + 360937500ns);
   // No stamp, or a clock step backwards: no correction.
   r.age = -2s;
   i.receive(r, t + 2s);
   CHECK(*i.next_deadline() == t + 2s + 360937500ns);
+}
+
+TEST_CASE("Backup: with down_timer_adverts 1 the correction is one interval at most") {
+  auto s = v3(100, 100ms);
+  s.down_timer_adverts = 1; // Master_Down_Interval 100 ms + 60.9375 ms
+  Instance i = started(s);
+  auto t = t0 + 2s;
+  auto r = advert(i.settings(), 200);
+  r.age = 5s;
+  i.receive(r, t);
+  CHECK(*i.next_deadline() == t - 100ms + 160937500ns);
+  CHECK(*i.next_deadline() > t);
 }
 
 TEST_CASE("Backup: an old advert never moves the down timer into the past (10 ms adverts)") {
