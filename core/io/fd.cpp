@@ -63,14 +63,17 @@ void Fd::pause() {
   held_ = impl_->sd.release();
 }
 
-void Fd::resume() {
+bool Fd::resume() {
   if (!paused_)
-    return;
-  paused_ = false;
+    return true;
   boost::system::error_code ec;
   impl_->sd.assign(held_, ec);
+  if (ec)
+    return false; // still paused: the reactor refused it (e.g. out of memory)
+  paused_ = false;
   if (on_readable_)
     arm_read();
+  return true;
 }
 
 void Fd::when_writable(std::function<void()> handler) {

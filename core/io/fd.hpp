@@ -32,8 +32,9 @@ public:
   /// Stops watching the fd (the reactor forgets it: the kernel wakes nobody for it) until
   /// resume(); the fd stays open. The readable handler is not called meanwhile.
   void pause();
-  /// Watches the fd again after pause(); a readable fd calls the handler at once.
-  void resume();
+  /// Watches the fd again after pause(); a readable fd calls the handler at once. False (and
+  /// still paused) when the reactor refused the fd.
+  bool resume();
   bool paused() const { return paused_; }
 
   /// True while the Fd exists: a handler that may destroy its owner checks this afterwards.

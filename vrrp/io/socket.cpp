@@ -20,6 +20,7 @@
 #include <cstring>
 #include <random>
 #include <system_error>
+#include <utility>
 
 #include <spdlog/logger.h>
 
@@ -80,9 +81,18 @@ std::chrono::nanoseconds packet_age(msghdr& msg) {
 int shared_link_fd(spdlog::logger& log) {
   static const int fd = [&log] {
     int f = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (f < 0)
+    if (f < 0) {
       log.warn("cannot open a packet socket ({}): VRRP adverts go through the IP layer",
                std::strerror(errno));
+      return f;
+    }
+    // Every interface's adverts are charged to this one socket until their devices free them
+    // (after transmission on a real NIC): room for a takeover storm's thousands, not the
+    // default ~200. FORCE passes the wmem_max limit (we have CAP_NET_ADMIN); plain is the
+    // fallback, capped.
+    int bytes = 8 << 20;
+    if (::setsockopt(f, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0)
+      ::setsockopt(f, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
     return f;
   }();
   return fd;
@@ -95,8 +105,9 @@ struct VrrpSocket::Impl {
   core::io::Fd fd;
   boost::asio::steady_timer poll_timer;             ///< receive pacing (see on_readable)
   std::chrono::steady_clock::time_point last_event; ///< the last readiness
-  int quick_events = 0; ///< readiness in a row that came soon after the previous one
-  int slow_polls = 0;   ///< polls in a row that found less than two packets
+  int quick_events = 0;       ///< readiness in a row that came soon after the previous one
+  int slow_polls = 0;         ///< polls in a row that found less than two packets
+  bool resume_failed = false; ///< the reactor refused the socket once (logged once)
   /// Receive slots (allocated when receiving starts). A slot holds the largest VRRP packet:
   /// an IPv4 header with options and 255 IPv6-sized addresses; larger is truncated, dropped.
   static constexpr std::size_t batch = 32;
@@ -226,7 +237,7 @@ void VrrpSocket::start(std::function<void(const Packet&)> on_packet) {
 // in the same wake-up), until `slow_polls` polls in a row find fewer than two packets. Adverts
 // keep their kernel arrival time (Packet::age), and deadlines are judged only after the
 // polling sockets were read (VrrpSocket::poll()), so timers stay exact; acting on an advert
-// that starts no timer (a master stepping down before a better one) waits at most one
+// that starts no timer (a master stepping down before a better one) waits at most one poll
 // interval. A socket that only ever sees sparse or bursty traffic stays on the reactor.
 namespace {
 constexpr auto poll_interval = std::chrono::milliseconds(5);
@@ -282,7 +293,11 @@ void VrrpSocket::on_poll() {
     return;
   }
   impl_->quick_events = 0;
-  impl_->fd.resume(); // quiet again: back to the reactor
+  if (!impl_->fd.resume()) { // quiet again: back to the reactor, or polling still if refused
+    if (!std::exchange(impl_->resume_failed, true))
+      log_.warn("cannot watch the VRRP socket of {} again: it stays polled", ifname_);
+    schedule_poll();
+  }
 }
 
 std::size_t VrrpSocket::read_pending() {
