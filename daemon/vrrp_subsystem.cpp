@@ -160,6 +160,7 @@ public:
       t.expires_after(5ms);
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+    receivers_.clear();
     sockets_.clear();
   }
 
@@ -440,9 +441,9 @@ private:
   void serve_due() {
     // A paced socket (VrrpSocket::polling) is read first: an advert that arrived before a
     // master-down deadline must count before that deadline is judged.
-    for (auto& entry : sockets_)
-      if (entry.second->polling())
-        entry.second->poll();
+    for (auto* sock : receivers_)
+      if (sock->polling())
+        sock->poll();
     ++serve_round_;
     batching_ = true;
     for (;;) {
@@ -586,6 +587,8 @@ private:
       s->start([this, raw](const vrrp::io::Packet& p) { received(*raw, p); });
     else
       s->discard_input(); // a VMAC socket only sends; the parent's socket receives
+    if (receive)
+      receivers_.push_back(raw);
     sockets_.emplace(key, std::move(s));
     return *raw;
   }
@@ -693,8 +696,14 @@ private:
       rearm(r);
     }
     if (removed) {
-      for (auto it = sockets_.begin(); it != sockets_.end();)
-        it = std::get<0>(it->first) == l.index ? sockets_.erase(it) : std::next(it);
+      for (auto it = sockets_.begin(); it != sockets_.end();) {
+        if (std::get<0>(it->first) != l.index) {
+          ++it;
+          continue;
+        }
+        std::erase(receivers_, it->second.get());
+        it = sockets_.erase(it);
+      }
       index_dirty_ = true;
     }
     reevaluate_all(); // track_interface
@@ -1149,6 +1158,9 @@ private:
   core::config::ConfigPtr config_;
   using SocketKey = std::tuple<int, core::Family, vrrp::io::Transport>;
   std::map<SocketKey, std::unique_ptr<vrrp::io::VrrpSocket>> sockets_;
+  /// The sockets of sockets_ that receive (not a VMAC's send-only ones): serve_due() asks
+  /// each whether it is polled, in every wake-up.
+  std::vector<vrrp::io::VrrpSocket*> receivers_;
   std::vector<std::shared_ptr<Runner>> runners_;
   std::set<core::IpAddress> all_vips_;
   DropCounts socket_drops_{};
