@@ -545,8 +545,15 @@ private:
 
   void report(const std::vector<ipvs::io::Failure>& failures) {
     refused_ += failures.size();
-    for (const auto& f : failures)
-      log_.error("IPVS: {}: {}", ipvs::io::describe(f.op), f.error.message);
+    // Each refusal with its reason; past the first few, a count (a batch whose answers were
+    // lost, or a kernel that refuses everything, would otherwise log thousands of lines).
+    constexpr std::size_t shown = 20;
+    for (std::size_t i = 0; i < failures.size() && i < shown; ++i)
+      log_.error("IPVS: {}: {}", ipvs::io::describe(failures[i].op), failures[i].error.message);
+    if (failures.size() > shown)
+      log_.error("IPVS: ... and {} more operation(s) refused (last: {}: {})",
+                 failures.size() - shown, ipvs::io::describe(failures.back().op),
+                 failures.back().error.message);
   }
 
   asio::io_context& ctx_;

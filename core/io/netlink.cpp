@@ -164,6 +164,8 @@ void NetlinkSocket::on_readable() {
       if (errno == EINTR)
         continue;
       if (errno == ENOBUFS) {
+        // The kernel dropped answers: a batch's refusals may be among them.
+        lose_batches({ENOBUFS, "answers lost: the netlink receive buffer overran"});
         if (on_overrun_)
           on_overrun_();
         continue;
@@ -185,6 +187,21 @@ void NetlinkSocket::dispatch(const std::uint8_t* data, std::size_t len) {
   while (mnl_nlmsg_ok(nlh, left)) {
     bool ours =
         nlh->nlmsg_pid == port_id_ && nlh->nlmsg_seq != 0 && pending_.count(nlh->nlmsg_seq) != 0;
+    if (!ours && nlh->nlmsg_pid == port_id_ && nlh->nlmsg_seq != 0 &&
+        nlh->nlmsg_type == NLMSG_ERROR && !batches_.empty()) {
+      auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+      std::optional<NetlinkError> e;
+      if (err->error != 0) {
+        e = NetlinkError{-err->error, errno_text(-err->error)};
+        std::string ext = extack_message(nlh);
+        if (!ext.empty())
+          e->message += " (" + ext + ")";
+      }
+      if (batch_answer(nlh->nlmsg_seq, e ? &*e : nullptr)) {
+        nlh = mnl_nlmsg_next(nlh, &left);
+        continue;
+      }
+    }
     if (!ours) {
       if (notification_ && nlh->nlmsg_type >= NLMSG_MIN_TYPE)
         notification_(*nlh);
@@ -220,36 +237,111 @@ void NetlinkSocket::finish(std::uint32_t seq, const NetlinkError* err) {
     done(err);
 }
 
-void NetlinkSocket::request(std::vector<std::uint8_t> msg, ReplyHandler on_reply,
-                            DoneHandler on_done) {
-  auto* nlh = reinterpret_cast<nlmsghdr*>(msg.data());
-  std::uint32_t seq = ++next_seq_;
-  if (seq == 0)
-    seq = ++next_seq_;
-  nlh->nlmsg_seq = seq;
-  nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+std::optional<NetlinkError> NetlinkSocket::send(const std::vector<std::uint8_t>& bytes) {
   sockaddr_nl to{};
   to.nl_family = AF_NETLINK;
   ssize_t n;
   do {
-    n = ::sendto(fd_->get(), msg.data(), msg.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to),
-                 sizeof to);
+    n = ::sendto(fd_->get(), bytes.data(), bytes.size(), MSG_DONTWAIT,
+                 reinterpret_cast<sockaddr*>(&to), sizeof to);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    NetlinkError e{errno, "netlink send: " + errno_text(errno)};
+  if (n < 0)
+    return NetlinkError{errno, "netlink send: " + errno_text(errno)};
+  return std::nullopt;
+}
+
+std::uint32_t NetlinkSocket::take_seqs(std::uint32_t count) {
+  // A range never wraps through 0 (0 marks kernel notifications), so batches compare by order.
+  if (next_seq_ > UINT32_MAX - count - 1)
+    next_seq_ = 0;
+  std::uint32_t first = next_seq_ + 1;
+  next_seq_ += count;
+  return first;
+}
+
+bool NetlinkSocket::batch_answer(std::uint32_t seq, const NetlinkError* err) {
+  auto it = batches_.lower_bound(seq);
+  if (it == batches_.end() || seq < it->second.first)
+    return false;
+  if (err && it->second.on_refused)
+    it->second.on_refused(seq - it->second.first, *err);
+  if (seq == it->first) { // the last message's answer: every earlier one came before it
+    DoneHandler done = std::move(it->second.on_done);
+    batches_.erase(it);
+    if (done)
+      done(nullptr);
+  }
+  return true;
+}
+
+void NetlinkSocket::lose_batches(const NetlinkError& why) {
+  auto lost = std::move(batches_);
+  batches_.clear();
+  for (auto& [seq, b] : lost)
+    if (b.on_done)
+      b.on_done(&why);
+}
+
+void NetlinkSocket::request_batch(const std::vector<std::vector<std::uint8_t>>& msgs,
+                                  RefusedHandler on_refused, DoneHandler on_done) {
+  if (msgs.empty()) {
     if (on_done)
-      on_done(&e);
+      on_done(nullptr);
+    return;
+  }
+  std::size_t total = 0;
+  for (const auto& m : msgs)
+    total += NLMSG_ALIGN(m.size());
+  std::vector<std::uint8_t> datagram(total, 0);
+  const std::uint32_t first = take_seqs(static_cast<std::uint32_t>(msgs.size()));
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    std::memcpy(datagram.data() + at, msgs[i].data(), msgs[i].size());
+    auto* nlh = reinterpret_cast<nlmsghdr*>(datagram.data() + at);
+    nlh->nlmsg_seq = first + static_cast<std::uint32_t>(i);
+    nlh->nlmsg_flags |= NLM_F_REQUEST;
+    if (i + 1 == msgs.size())
+      nlh->nlmsg_flags |= NLM_F_ACK;
+    else
+      nlh->nlmsg_flags &= ~NLM_F_ACK;
+    at += NLMSG_ALIGN(msgs[i].size());
+  }
+  if (auto e = send(datagram)) {
+    if (on_done)
+      on_done(&*e);
+    return;
+  }
+  const std::uint32_t last = first + static_cast<std::uint32_t>(msgs.size() - 1);
+  batches_[last] = Batch{first, std::move(on_refused), std::move(on_done)};
+}
+
+asio::awaitable<std::optional<NetlinkError>>
+NetlinkSocket::call_batch(const std::vector<std::vector<std::uint8_t>>& msgs,
+                          RefusedHandler on_refused) {
+  co_return co_await until_done(
+      [&](DoneHandler done) { request_batch(msgs, std::move(on_refused), std::move(done)); });
+}
+
+void NetlinkSocket::request(std::vector<std::uint8_t> msg, ReplyHandler on_reply,
+                            DoneHandler on_done) {
+  auto* nlh = reinterpret_cast<nlmsghdr*>(msg.data());
+  std::uint32_t seq = take_seqs(1);
+  nlh->nlmsg_seq = seq;
+  nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  if (auto e = send(msg)) {
+    if (on_done)
+      on_done(&*e);
     return;
   }
   pending_[seq] = Pending{std::move(on_reply), std::move(on_done)};
 }
 
-asio::awaitable<std::optional<NetlinkError>> NetlinkSocket::call(std::vector<std::uint8_t> msg,
-                                                                 ReplyHandler on_reply) {
+asio::awaitable<std::optional<NetlinkError>>
+NetlinkSocket::until_done(const std::function<void(DoneHandler)>& start) {
   // Park on a timer that never expires; the completion cancels it.
   auto timer = std::make_shared<asio::steady_timer>(ctx_, asio::steady_timer::time_point::max());
   auto result = std::make_shared<std::optional<std::optional<NetlinkError>>>();
-  request(std::move(msg), std::move(on_reply), [timer, result](const NetlinkError* e) {
+  start([timer, result](const NetlinkError* e) {
     if (e)
       result->emplace(*e);
     else
@@ -261,6 +353,12 @@ asio::awaitable<std::optional<NetlinkError>> NetlinkSocket::call(std::vector<std
   if (!result->has_value())
     co_return NetlinkError{ECANCELED, "netlink request abandoned"};
   co_return **result;
+}
+
+asio::awaitable<std::optional<NetlinkError>> NetlinkSocket::call(std::vector<std::uint8_t> msg,
+                                                                 ReplyHandler on_reply) {
+  co_return co_await until_done(
+      [&](DoneHandler done) { request(std::move(msg), std::move(on_reply), std::move(done)); });
 }
 
 } // namespace vigil::core::io

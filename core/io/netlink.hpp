@@ -78,8 +78,25 @@ public:
   boost::asio::awaitable<std::optional<NetlinkError>> call(std::vector<std::uint8_t> msg,
                                                            ReplyHandler on_reply = {});
 
+  /// Called for each refused message of a batch: its index in the batch and the kernel's reason.
+  using RefusedHandler = std::function<void(std::size_t, const NetlinkError&)>;
+
+  /// Sends `msgs` (requests that answer with an acknowledgement only: adds, edits, deletes) in
+  /// one datagram, which the kernel handles in order. Each gets a sequence number and
+  /// NLM_F_REQUEST; only the last asks for an acknowledgement, since the kernel answers every
+  /// refused request anyway: one answer for the batch instead of one per message.
+  /// `on_refused` runs for each refused message; `on_done` runs once the last message was
+  /// answered (nullptr), or with the reason the batch's answers are unknown (the send failed:
+  /// nothing was applied; the receive buffer overran: answers may be lost).
+  void request_batch(const std::vector<std::vector<std::uint8_t>>& msgs, RefusedHandler on_refused,
+                     DoneHandler on_done);
+
+  /// The same as a coroutine.
+  boost::asio::awaitable<std::optional<NetlinkError>>
+  call_batch(const std::vector<std::vector<std::uint8_t>>& msgs, RefusedHandler on_refused);
+
   /// Requests still waiting for the kernel's answer.
-  std::size_t pending() const { return pending_.size(); }
+  std::size_t pending() const { return pending_.size() + batches_.size(); }
   std::uint32_t port_id() const { return port_id_; }
 
 private:
@@ -87,15 +104,31 @@ private:
     ReplyHandler on_reply;
     DoneHandler on_done;
   };
+  struct Batch {
+    std::uint32_t first = 0; ///< sequence number of its first message (the key is the last's)
+    RefusedHandler on_refused;
+    DoneHandler on_done;
+  };
   void on_readable();
   void dispatch(const std::uint8_t* data, std::size_t len);
   void finish(std::uint32_t seq, const NetlinkError* err);
+  /// A batch's answer: true when `seq` belongs to a batch in flight.
+  bool batch_answer(std::uint32_t seq, const NetlinkError* err);
+  void lose_batches(const NetlinkError& why);
+  /// Runs `start` with a completion handler and waits for it.
+  boost::asio::awaitable<std::optional<NetlinkError>>
+  until_done(const std::function<void(DoneHandler)>& start);
+  /// One datagram to the kernel; the reason when it could not be sent.
+  std::optional<NetlinkError> send(const std::vector<std::uint8_t>& bytes);
+  /// `count` consecutive sequence numbers, none of them 0; returns the first.
+  std::uint32_t take_seqs(std::uint32_t count);
 
   boost::asio::io_context& ctx_;
   std::unique_ptr<Fd> fd_;
   std::uint32_t port_id_ = 0;
   std::uint32_t next_seq_;
   std::map<std::uint32_t, Pending> pending_;
+  std::map<std::uint32_t, Batch> batches_; ///< by the sequence number of the last message
   ReplyHandler notification_;
   std::function<void()> on_overrun_;
   std::vector<std::uint8_t> rx_;

@@ -132,33 +132,29 @@ asio::awaitable<std::variant<Table, core::io::NetlinkError>> Kernel::dump(StatsT
 }
 
 asio::awaitable<std::vector<Failure>> Kernel::apply(const std::vector<Op>& ops) {
-  // In windows of `window` requests: the kernel answers each at once, and the answers wait in
-  // the socket's receive buffer until the loop reads them (a few thousand fit).
-  constexpr std::size_t window = 512;
-  struct State {
-    std::size_t left = 0;
-    std::vector<Failure> failures;
-    asio::steady_timer wake;
-    explicit State(asio::io_context& c) : wake(c, asio::steady_timer::time_point::max()) {}
-  };
-  auto st = std::make_shared<State>(ctx_);
-  for (std::size_t first = 0; first < ops.size(); first += window) {
-    std::size_t last = std::min(ops.size(), first + window);
-    st->left = last - first;
-    st->wake.expires_at(asio::steady_timer::time_point::max());
-    for (std::size_t i = first; i < last; ++i) {
-      const Op& op = ops[i];
-      sock_.request(genl::encode(op, family_), {}, [st, op](const core::io::NetlinkError* e) {
-        if (e)
-          st->failures.push_back({op, *e});
-        if (--st->left == 0)
-          st->wake.cancel();
-      });
+  // In batches of `batch_size` requests, one datagram each: the kernel runs a datagram's
+  // requests inside the send and answers only the refused ones and the last, so 39,000
+  // operations cost about 150 system calls and answers instead of 78,000. One batch at a time:
+  // the loop runs between them.
+  std::vector<Failure> failures;
+  std::vector<genl::Bytes> msgs;
+  for (std::size_t first = 0; first < ops.size(); first += batch_size) {
+    const std::size_t last = std::min(ops.size(), first + batch_size);
+    msgs.clear();
+    for (std::size_t i = first; i < last; ++i)
+      msgs.push_back(genl::encode(ops[i], family_));
+    auto lost =
+        co_await sock_.call_batch(msgs, [&](std::size_t i, const core::io::NetlinkError& e) {
+          failures.push_back({ops[first + i], e});
+        });
+    if (lost) {
+      // Not sent, or answers dropped: which ones went in is unknown; the caller reads the table
+      // again. Each operation of the batch counts as refused with that reason.
+      for (std::size_t i = first; i < last; ++i)
+        failures.push_back({ops[i], *lost});
     }
-    if (st->left > 0)
-      co_await st->wake.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  co_return std::move(st->failures);
+  co_return failures;
 }
 
 asio::awaitable<std::optional<core::io::NetlinkError>> Kernel::flush() {

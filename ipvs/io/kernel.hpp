@@ -1,7 +1,8 @@
 #pragma once
 // The kernel's IPVS table through generic netlink, on core's netlink socket: resolve the
-// "IPVS" family, dump services and destinations, apply a plan's operations (pipelined, each
-// answered). Every kernel error comes back with its reason and the operation it concerns.
+// "IPVS" family, dump services and destinations, apply a plan's operations (in batches, one
+// datagram each, the kernel answering only refusals and each batch's end). Every kernel error comes
+// back with its reason and the operation it concerns.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -54,7 +55,12 @@ public:
   boost::asio::awaitable<std::variant<Table, core::io::NetlinkError>>
   dump(StatsTable* stats = nullptr);
 
-  /// Sends every operation at once, in order, and waits for every answer; returns the refused
+  /// Operations per netlink datagram in apply(): large enough that system calls and answers
+  /// are not what a big table costs, small enough that the kernel's work on one datagram (done
+  /// inside the send, on the loop's thread) stays around a millisecond.
+  static constexpr std::size_t batch_size = 256;
+
+  /// Sends the operations in order, in batches, and waits for every answer; returns the refused
   /// ones (an empty list: all applied).
   boost::asio::awaitable<std::vector<Failure>> apply(const std::vector<Op>& ops);
 

@@ -3,6 +3,7 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -157,6 +158,43 @@ TEST_CASE("a refused operation comes back with the kernel's reason and the opera
     CHECK(!failures[1].error.message.empty());
     auto t = co_await k.dump();
     CHECK(std::get<ipvs::Table>(t).size() == 1); // the last one went in
+  });
+  REQUIRE(std::system("ipvsadm -C") == 0);
+}
+
+TEST_CASE("operations across several batches: each refusal is the right operation, the rest "
+          "went in") {
+  REQUIRE(std::system("ipvsadm -C") == 0);
+  run([](asio::io_context& ctx) -> asio::awaitable<void> {
+    ipvs::io::Kernel k(ctx);
+    auto opened = co_await k.open();
+    REQUIRE(!opened);
+    constexpr std::size_t n = ipvs::io::Kernel::batch_size * 2 + 50;
+    auto a = tcp("10.0.0.20", 80, "wrr");
+    auto ghost = tcp("10.0.0.21", 80); // never added: its destinations are refused
+    std::vector<ipvs::Op> ops;
+    ops.push_back({ipvs::OpKind::add_service, a.service, std::nullopt});
+    // The refused ones: the last of the first batch, one inside the second, the very last.
+    const std::vector<std::size_t> bad = {ipvs::io::Kernel::batch_size - 1,
+                                          ipvs::io::Kernel::batch_size + 17, n - 1};
+    for (std::size_t i = 1; i < n; ++i) {
+      ipvs::Destination d;
+      d.address = core::IpAddress::v4(0x0a010000u + std::uint32_t(i));
+      d.port = 80;
+      d.weight = 1;
+      bool refused = std::find(bad.begin(), bad.end(), i) != bad.end();
+      ops.push_back({ipvs::OpKind::add_destination, refused ? ghost.service : a.service, d});
+    }
+    auto failures = co_await k.apply(ops);
+    REQUIRE(failures.size() == bad.size());
+    for (std::size_t j = 0; j < bad.size(); ++j) {
+      CHECK(failures[j].error.code == ESRCH);
+      CHECK(ipvs::io::describe(failures[j].op) == ipvs::io::describe(ops[bad[j]]));
+    }
+    auto t = co_await k.dump();
+    const auto& table = std::get<ipvs::Table>(t);
+    REQUIRE(table.size() == 1);
+    CHECK(table.begin()->second.destinations.size() == n - 1 - bad.size());
   });
   REQUIRE(std::system("ipvsadm -C") == 0);
 }

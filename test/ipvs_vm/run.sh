@@ -8,4 +8,4 @@ ipvs_vm_prepare ipvs-vm
 cp "$bin" "$payload/kernel_test"
 export IPVS_VM_TIMEOUT=${IPVS_VM_TIMEOUT:-300}
 "$vm/run.sh" "$payload" \
-  'modprobe ip_vs && modprobe ip_vs_rr && modprobe ip_vs_sh && modprobe ip_vs_wlc; ASAN_OPTIONS=detect_leaks=0 ./kernel_test'
+  'modprobe ip_vs && modprobe ip_vs_rr && modprobe ip_vs_sh && modprobe ip_vs_wlc && modprobe ip_vs_wrr; ASAN_OPTIONS=detect_leaks=0 ./kernel_test'
