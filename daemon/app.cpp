@@ -76,16 +76,7 @@ public:
     }
     log_diagnostics(*logs_.config, loaded.diagnostics);
     config_ = loaded.config;
-    // The hash of a huge configuration (40,000 real servers) takes longer than the rest of the
-    // start: it is computed on the worker, while the loop starts, and on the loop only if a page
-    // asks for it first. A reload's hash comes later from the same worker, so this one never
-    // overwrites a newer one.
-    worker_.post([this, config = config_] {
-      asio::post(ctx_, [this, config, hash = hash_of(*config)] {
-        if (config == config_)
-          config_hash_ = hash;
-      });
-    });
+    config_hash_ = loaded.hash;
     // The status endpoint first: an address it cannot bind stops the start before anything
     // touches the network.
     if (options_.status_listen) {
@@ -211,17 +202,6 @@ private:
            (last_reload_error_.empty() ? std::string() : "; last reload failed");
   }
 
-  /// The running configuration's hash (computed here if the worker has not delivered it yet).
-  const std::string& config_hash() {
-    if (config_hash_.empty())
-      config_hash_ = hash_of(*config_);
-    return config_hash_;
-  }
-
-  static std::string hash_of(const core::config::Config& c) {
-    return core::to_hex(core::config::json_sha256(c));
-  }
-
   std::pair<bool, std::string> health() const {
     if (stopping_)
       return {false, "stopping"};
@@ -243,8 +223,8 @@ private:
     m.family("vigil_build_info", T::gauge, "vigild's version")
         .sample({{"version", VIGIL_VERSION}}, 1.0);
     m.family("vigil_config_info", T::gauge,
-             "The running configuration: its file and the SHA-256 of its normalized form")
-        .sample({{"file", options_.config_file}, {"sha256", config_hash()}}, 1.0);
+             "The running configuration: its file and the SHA-256 of its statements")
+        .sample({{"file", options_.config_file}, {"sha256", config_hash_}}, 1.0);
     m.family("vigil_reloads_total", T::counter, "SIGHUP reloads, by result")
         .sample({{"result", "ok"}}, std::uint64_t(reloads_ok_))
         .sample({{"result", "failed"}}, std::uint64_t(reloads_failed_));
@@ -279,7 +259,7 @@ private:
     auto [healthy, why] = health();
     j.key("healthy").value(healthy);
     j.key("health").value(why);
-    j.key("config_sha256").value(config_hash());
+    j.key("config_sha256").value(config_hash_);
     j.key("last_reload_error");
     last_reload_error_.empty() ? j.null() : j.value(last_reload_error_);
     j.key("state");
@@ -358,19 +338,18 @@ private:
     worker_.post([this, began, running = config_] {
       // Worker thread: the loader and the comparison, which touch nothing the loop owns.
       auto loaded = std::make_shared<Loaded>(load(UnactedPolicy::error));
-      std::string hash = loaded->config ? hash_of(*loaded->config) : std::string();
       auto diff = std::make_shared<core::config::ConfigDiff>();
       if (loaded->config)
         *diff = core::config::diff(*running, *loaded->config);
       auto parsed = std::chrono::steady_clock::now();
-      asio::post(ctx_, [this, loaded, diff, hash = std::move(hash), began, parsed] {
-        apply_reload(*loaded, *diff, hash, began, parsed);
+      asio::post(ctx_, [this, loaded, diff, began, parsed] {
+        apply_reload(*loaded, *diff, began, parsed);
       });
     });
   }
 
   void apply_reload(const Loaded& loaded, const core::config::ConfigDiff& diff,
-                    const std::string& hash, std::chrono::steady_clock::time_point began,
+                    std::chrono::steady_clock::time_point began,
                     std::chrono::steady_clock::time_point parsed) {
     reload_in_flight_ = false;
     if (stopping_)
@@ -400,7 +379,7 @@ private:
     } else {
       last_reload_error_.clear();
       auto retired = std::exchange(config_, loaded.config);
-      config_hash_ = hash;
+      config_hash_ = loaded.hash;
       auto swap = std::chrono::steady_clock::now();
       notifier_->configure(*config_);
       snmp_->configure(config_->global_defs);

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/config/visit.hpp"
+#include "core/digest.hpp"
 #include "core/io/process.hpp"
 
 namespace vigil::daemon {
@@ -78,6 +79,7 @@ Loaded load_config(const std::string& path, const grammar::LoadOptions& options,
   grammar::LoadResult r = grammar::load_file(path, options);
   Loaded out;
   out.unreadable = r.file_unreadable;
+  out.hash = core::to_hex(r.text_sha256);
   out.diagnostics = std::move(r.diagnostics);
   // One diagnostic per keyword (its first use), so a large config is not drowned in repeats.
   std::map<std::string, std::pair<const grammar::Unacted*, std::size_t>> first;

@@ -13,6 +13,7 @@ struct Loaded {
   core::config::ConfigPtr config; ///< set when usable (no errors)
   core::Diagnostics diagnostics;
   bool unreadable = false;
+  std::string hash; ///< hex SHA-256 of the configuration's statements (LoadResult::text_sha256)
 };
 
 enum class UnactedPolicy { error, warning };

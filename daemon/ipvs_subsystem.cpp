@@ -521,8 +521,9 @@ private:
     operations_ += ops.size();
     const auto t3 = clock::now();
     auto failures = co_await kernel_->apply(ops);
-    // A slow pass (a huge table, a slow machine) says where its time went.
-    log_.log(clock::now() - t0 > 1s ? spdlog::level::info : spdlog::level::debug,
+    // The first pass and any slow one (a huge table, a slow machine) say where their time went.
+    log_.log(reconciles_ == 1 || clock::now() - t0 > 1s ? spdlog::level::info
+                                                        : spdlog::level::debug,
              "IPVS: pass {}: desired {} ms, {} {} ms, plan {} ms, {} operation(s) {} ms",
              reconciles_, ms(t1 - t0), read ? "read" : "no read", ms(t2 - t1), ms(t3 - t2),
              ops.size(), ms(clock::now() - t3));

@@ -1,5 +1,6 @@
 #include "grammar/load.hpp"
 
+#include "core/digest.hpp"
 #include "grammar/lower/lower.hpp"
 #include "grammar/parser.hpp"
 #include "grammar/preprocess.hpp"
@@ -8,6 +9,8 @@ namespace vigil::grammar {
 namespace {
 
 LoadResult finish(Preprocessed pre, const LoadOptions& options, LoadResult result) {
+  result.text_sha256 = core::sha256(
+      std::span(reinterpret_cast<const std::uint8_t*>(pre.text.data()), pre.text.size()));
   ast::Tree tree = parse_tree(pre.text);
   lower::Ctx ctx(pre.map, result.diagnostics);
   lower::LowerOptions lo{options.hostname};

@@ -1,16 +1,17 @@
 #include "grammar/preprocess.hpp"
 
+#include <fcntl.h>
 #include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdlib.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 namespace vigil::grammar {
@@ -99,32 +100,33 @@ std::string dirname_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
-std::optional<std::vector<std::string>> read_lines(const std::string& path, std::string& why) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+/// The whole file; nullopt (and `why`) when it cannot be read.
+std::optional<std::string> read_file(const std::string& path, std::string& why) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     why = std::strerror(errno);
     return std::nullopt;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    why = std::strerror(errno);
-    return std::nullopt;
+  std::string data;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    data.reserve(std::size_t(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      why = std::strerror(errno);
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0)
+      break;
+    data.append(buf, std::size_t(n));
   }
-  std::string data = ss.str();
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < data.size()) {
-    auto nl = data.find('\n', start);
-    if (nl == std::string::npos)
-      nl = data.size();
-    std::string line = data.substr(start, nl - start);
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    lines.push_back(std::move(line));
-    start = nl + 1;
-  }
-  return lines;
+  ::close(fd);
+  return data;
 }
 
 class Preprocessor {
@@ -134,9 +136,8 @@ public:
 
   Preprocessed take() { return std::move(out_); }
 
-  void run_file(const std::string& display_path, std::vector<std::string> lines,
-                const std::string& real_path) {
-    std::uint32_t id = out_.map.add_file(display_path, std::move(lines));
+  void run_file(const std::string& display_path, std::string text, const std::string& real_path) {
+    std::uint32_t id = out_.map.add_file(display_path, std::move(text));
     stack_.push_back({real_path, display_path, dirname_of(display_path)});
     process_file(id);
     stack_.pop_back();
@@ -169,16 +170,14 @@ private:
   }
 
   void process_file(std::uint32_t id) {
-    const auto& lines = out_.map.file(id).lines;
-    // Copy: including a file adds to the map's file table, which may move `lines`.
-    const std::size_t count = lines.size();
+    // Including a file adds to the map's file table, which may move the SourceFile (not the
+    // text its lines are views of).
+    const std::size_t count = out_.map.file(id).line_count();
     std::optional<std::pair<std::string, Definition>> pending; // multi-line definition
     for (std::size_t n = 0; n < count; ++n) {
-      // A reference stays valid when an include grows the file table: moving a SourceFile
-      // moves its vector, whose heap buffer (holding the strings) does not move.
-      const std::string& raw = out_.map.file(id).lines[n];
+      const std::string_view raw = out_.map.file(id).line(n);
       Origin origin{id, std::uint32_t(n + 1), 1, true};
-      if (raw.find('\0') != std::string::npos) {
+      if (raw.find('\0') != std::string_view::npos) {
         error(origin, "line contains a NUL byte; the line is ignored");
         continue;
       }
@@ -325,12 +324,12 @@ private:
         continue;
       }
       std::string why;
-      auto lines = read_lines(path, why);
-      if (!lines) {
+      auto text = read_file(path, why);
+      if (!text) {
         error(at, "cannot read included file '" + path + "': " + why);
         continue;
       }
-      run_file(path, std::move(*lines), real);
+      run_file(path, std::move(*text), real);
     }
   }
 
@@ -622,8 +621,8 @@ PreprocessResult preprocess_file(const std::string& path, const PreprocessOption
                                  core::Diagnostics& diags) {
   PreprocessResult result;
   std::string why;
-  auto lines = read_lines(path, why);
-  if (!lines) {
+  auto text = read_file(path, why);
+  if (!text) {
     diags.error({path, 0, 0}, "cannot read configuration file: " + why);
     result.main_file_missing = true;
     return result;
@@ -631,27 +630,15 @@ PreprocessResult preprocess_file(const std::string& path, const PreprocessOption
   char resolved[PATH_MAX];
   std::string real = ::realpath(path.c_str(), resolved) ? std::string(resolved) : path;
   Preprocessor pp(options, diags);
-  pp.run_file(path, std::move(*lines), real);
+  pp.run_file(path, std::move(*text), real);
   result.out = pp.take();
   return result;
 }
 
 Preprocessed preprocess_text(const std::string& name, std::string_view text,
                              const PreprocessOptions& options, core::Diagnostics& diags) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto nl = text.find('\n', start);
-    if (nl == std::string_view::npos)
-      nl = text.size();
-    std::string line(text.substr(start, nl - start));
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    lines.push_back(std::move(line));
-    start = nl + 1;
-  }
   Preprocessor pp(options, diags);
-  pp.run_file(name, std::move(lines), name);
+  pp.run_file(name, std::string(text), name);
   return pp.take();
 }
 

@@ -4,8 +4,18 @@
 
 namespace vigil::grammar {
 
-std::uint32_t SourceMap::add_file(std::string path, std::vector<std::string> lines) {
-  files_.push_back({std::move(path), std::move(lines)});
+std::uint32_t SourceMap::add_file(std::string path, std::string text) {
+  SourceFile f;
+  f.path = std::move(path);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    f.starts.push_back(std::uint32_t(start));
+    auto nl = text.find('\n', start);
+    start = nl == std::string::npos ? text.size() + 1 : nl + 1;
+  }
+  f.starts.push_back(std::uint32_t(start));
+  f.text = std::make_shared<const std::string>(std::move(text));
+  files_.push_back(std::move(f));
   return std::uint32_t(files_.size() - 1);
 }
 
@@ -34,10 +44,10 @@ core::SourcePos SourceMap::pos(std::uint32_t file, std::uint32_t line, std::uint
 std::string_view SourceMap::line_text(std::uint32_t file, std::uint32_t line) const {
   if (file >= files_.size())
     return {};
-  const auto& lines = files_[file].lines;
-  if (line == 0 || line > lines.size())
+  const auto& f = files_[file];
+  if (line == 0 || line > f.line_count())
     return {};
-  return lines[line - 1];
+  return f.line(line - 1);
 }
 
 std::string_view SourceMap::line_text(const core::SourcePos& pos) const {

@@ -2,6 +2,7 @@
 // Maps offsets in the preprocessed text back to original files, lines and columns, through
 // includes, conditionals, variable expansion and ~SEQ repetition.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,8 +13,22 @@
 namespace vigil::grammar {
 
 struct SourceFile {
-  std::string path;               ///< as shown in diagnostics (as given, or relative to it)
-  std::vector<std::string> lines; ///< original text, without line terminators
+  std::string path; ///< as shown in diagnostics (as given, or relative to it)
+  /// The whole original text, in one buffer whose address never changes (views of it stay
+  /// valid while the file table grows).
+  std::shared_ptr<const std::string> text;
+  /// Where each line starts in `text`, and one more entry: where a line after the last would.
+  std::vector<std::uint32_t> starts;
+
+  std::size_t line_count() const { return starts.empty() ? 0 : starts.size() - 1; }
+  /// Line `i` (0-based) without its line terminator ("\n" or "\r\n").
+  std::string_view line(std::size_t i) const {
+    // (a last line without a newline has its "next start" one past the end of the text)
+    std::string_view l(text->data() + starts[i], starts[i + 1] - starts[i] - 1);
+    if (!l.empty() && l.back() == '\r')
+      l.remove_suffix(1);
+    return l;
+  }
 };
 
 /// A run of output characters that came from one place. With `advance`, output character k of
@@ -28,7 +43,8 @@ struct Segment {
 
 class SourceMap {
 public:
-  std::uint32_t add_file(std::string path, std::vector<std::string> lines);
+  /// Adds a file's whole text; returns its id.
+  std::uint32_t add_file(std::string path, std::string text);
   const SourceFile& file(std::uint32_t id) const { return files_[id]; }
   std::size_t file_count() const { return files_.size(); }
 

@@ -180,6 +180,21 @@ def test_metrics_status_healthz(lab: Lab) -> None:
     a.wait_log(r"configuration reloaded", after=mark)
     assert get(h1, "/healthz")[0:3:2] == (200, "ok\n")
 
+    # the hash follows the statements: a comment changes nothing, a new statement changes it
+    first = doc["config_sha256"]
+
+    def reload_with(text: str) -> str:
+        bad.write_text(text)
+        mark = a.log_mark()
+        a.signal(signal.SIGHUP)
+        a.wait_log(r"configuration reloaded", after=mark)
+        return json.loads(get(h1, "/status")[2])["config_sha256"]
+
+    assert reload_with("# a comment only\n" + good) == first
+    changed = reload_with(good + "\nvrrp_script chk_extra {\n    script /bin/true\n}\n")
+    assert re.fullmatch(r"[0-9a-f]{64}", changed) and changed != first
+    assert metric(get(h1, "/metrics")[2], "vigil_config_info", sha256=changed) == 1
+
 
 @pytest.mark.lab(hosts=2, ipv4="10.99.0.0/24")
 def test_drop_counters_move_on_crafted_adverts(lab: Lab, tmp_path: Path) -> None:
