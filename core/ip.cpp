@@ -174,8 +174,20 @@ bool IpAddress::is_unspecified() const {
 
 std::string IpAddress::to_string() const {
   if (is_v4()) {
-    return std::to_string(bytes_[0]) + '.' + std::to_string(bytes_[1]) + '.' +
-           std::to_string(bytes_[2]) + '.' + std::to_string(bytes_[3]);
+    // Written into one buffer: start-up names tens of thousands of real servers.
+    char buf[16];
+    char* p = buf;
+    for (std::size_t k = 0; k < 4; ++k) {
+      unsigned b = bytes_[k];
+      if (b >= 100)
+        *p++ = char('0' + b / 100);
+      if (b >= 10)
+        *p++ = char('0' + b / 10 % 10);
+      *p++ = char('0' + b % 10);
+      if (k < 3)
+        *p++ = '.';
+    }
+    return std::string(buf, std::size_t(p - buf));
   }
   std::array<unsigned, 8> g{};
   for (std::size_t k = 0; k < 8; ++k)

@@ -76,7 +76,16 @@ public:
     }
     log_diagnostics(*logs_.config, loaded.diagnostics);
     config_ = loaded.config;
-    config_hash_ = loaded.hash;
+    // Hashing 2.5 MB of statements (40,000 real servers) is not worth delaying the start for:
+    // the worker does it; a page that asks first computes it here.
+    startup_text_ = loaded.text;
+    worker_.post([this, config = config_, text = loaded.text] {
+      asio::post(ctx_, [this, config, hash = statement_hash(*text)] {
+        if (config == config_ && config_hash_.empty())
+          config_hash_ = hash;
+        startup_text_.reset();
+      });
+    });
     // The status endpoint first: an address it cannot bind stops the start before anything
     // touches the network.
     if (options_.status_listen) {
@@ -202,6 +211,13 @@ private:
            (last_reload_error_.empty() ? std::string() : "; last reload failed");
   }
 
+  /// The running configuration's hash (computed here if the worker has not delivered it yet).
+  const std::string& config_hash() {
+    if (config_hash_.empty() && startup_text_)
+      config_hash_ = statement_hash(*startup_text_);
+    return config_hash_;
+  }
+
   std::pair<bool, std::string> health() const {
     if (stopping_)
       return {false, "stopping"};
@@ -224,7 +240,7 @@ private:
         .sample({{"version", VIGIL_VERSION}}, 1.0);
     m.family("vigil_config_info", T::gauge,
              "The running configuration: its file and the SHA-256 of its statements")
-        .sample({{"file", options_.config_file}, {"sha256", config_hash_}}, 1.0);
+        .sample({{"file", options_.config_file}, {"sha256", config_hash()}}, 1.0);
     m.family("vigil_reloads_total", T::counter, "SIGHUP reloads, by result")
         .sample({{"result", "ok"}}, std::uint64_t(reloads_ok_))
         .sample({{"result", "failed"}}, std::uint64_t(reloads_failed_));
@@ -259,7 +275,7 @@ private:
     auto [healthy, why] = health();
     j.key("healthy").value(healthy);
     j.key("health").value(why);
-    j.key("config_sha256").value(config_hash_);
+    j.key("config_sha256").value(config_hash());
     j.key("last_reload_error");
     last_reload_error_.empty() ? j.null() : j.value(last_reload_error_);
     j.key("state");
@@ -338,18 +354,19 @@ private:
     worker_.post([this, began, running = config_] {
       // Worker thread: the loader and the comparison, which touch nothing the loop owns.
       auto loaded = std::make_shared<Loaded>(load(UnactedPolicy::error));
+      std::string hash = loaded->config && loaded->text ? statement_hash(*loaded->text) : "";
       auto diff = std::make_shared<core::config::ConfigDiff>();
       if (loaded->config)
         *diff = core::config::diff(*running, *loaded->config);
       auto parsed = std::chrono::steady_clock::now();
-      asio::post(ctx_, [this, loaded, diff, began, parsed] {
-        apply_reload(*loaded, *diff, began, parsed);
+      asio::post(ctx_, [this, loaded, diff, hash = std::move(hash), began, parsed] {
+        apply_reload(*loaded, *diff, hash, began, parsed);
       });
     });
   }
 
   void apply_reload(const Loaded& loaded, const core::config::ConfigDiff& diff,
-                    std::chrono::steady_clock::time_point began,
+                    const std::string& hash, std::chrono::steady_clock::time_point began,
                     std::chrono::steady_clock::time_point parsed) {
     reload_in_flight_ = false;
     if (stopping_)
@@ -379,7 +396,8 @@ private:
     } else {
       last_reload_error_.clear();
       auto retired = std::exchange(config_, loaded.config);
-      config_hash_ = loaded.hash;
+      config_hash_ = hash;
+      startup_text_.reset();
       auto swap = std::chrono::steady_clock::now();
       notifier_->configure(*config_);
       snmp_->configure(config_->global_defs);
@@ -475,6 +493,7 @@ private:
   SdNotify notify_{*logs_.daemon};
   std::unique_ptr<StatusServer> status_;
   std::string config_hash_;
+  std::shared_ptr<const std::string> startup_text_; ///< until the worker has hashed it
   std::size_t last_metrics_bytes_ = 0;
   std::size_t last_status_bytes_ = 0;
   std::string last_reload_error_;

@@ -783,7 +783,8 @@ private:
       if (const auto* rc = std::get_if<check::RsChange>(&e)) {
         const RealServer& rs = vs.real_servers[rc->rs];
         notifier_.real_server(vs, rs, rc->up);
-        snmp_.real_server(vs, rs, rc->up, alive(), vs.real_servers.size());
+        if (snmp_.checker_traps()) // (alive() walks the service: not for every start-up change)
+          snmp_.real_server(vs, rs, rc->up, alive(), vs.real_servers.size());
       } else if (const auto* q = std::get_if<check::QuorumChange>(&e)) {
         if (q->up)
           log_.info("Gained quorum {}+{}={} <= {} for VS {}", vs.quorum, vs.hysteresis,
@@ -792,7 +793,8 @@ private:
           log_.info("Lost quorum {}-{}={} > {} for VS {}", vs.quorum, vs.hysteresis,
                     std::int64_t(vs.quorum) - vs.hysteresis, q->live_weight, s.name);
         notifier_.quorum(vs, q->up);
-        snmp_.quorum(vs, q->up, alive(), vs.real_servers.size());
+        if (snmp_.checker_traps())
+          snmp_.quorum(vs, q->up, alive(), vs.real_servers.size());
       }
     }
     auto table = s.svc.desired();

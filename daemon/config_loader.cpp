@@ -74,12 +74,17 @@ void check_machine(const core::config::Config& cfg, core::Diagnostics& diags) {
 
 } // namespace
 
+std::string statement_hash(const std::string& text) {
+  return core::to_hex(
+      core::sha256(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
+}
+
 Loaded load_config(const std::string& path, const grammar::LoadOptions& options,
                    UnactedPolicy policy) {
   grammar::LoadResult r = grammar::load_file(path, options);
   Loaded out;
   out.unreadable = r.file_unreadable;
-  out.hash = core::to_hex(r.text_sha256);
+  out.text = std::move(r.text);
   out.diagnostics = std::move(r.diagnostics);
   // One diagnostic per keyword (its first use), so a large config is not drowned in repeats.
   std::map<std::string, std::pair<const grammar::Unacted*, std::size_t>> first;

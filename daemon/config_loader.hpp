@@ -13,8 +13,13 @@ struct Loaded {
   core::config::ConfigPtr config; ///< set when usable (no errors)
   core::Diagnostics diagnostics;
   bool unreadable = false;
-  std::string hash; ///< hex SHA-256 of the configuration's statements (LoadResult::text_sha256)
+  /// The statements read (grammar::LoadResult::text), which statement_hash() covers.
+  std::shared_ptr<const std::string> text;
 };
+
+/// The configuration's hash for status and metrics: hex SHA-256 of the statement text.
+/// Identical files give identical hashes; a comment edit changes nothing, any statement does.
+std::string statement_hash(const std::string& text);
 
 enum class UnactedPolicy { error, warning };
 

@@ -255,14 +255,20 @@ void Notifier::priority(const core::config::VrrpInstance& vi, bool master, unsig
 
 void Notifier::real_server(const core::config::VirtualServer& vs,
                            const core::config::RealServer& rs, bool up) {
+  const auto& script = up ? rs.notify_up : rs.notify_down;
+  const bool run = script && !script->argv.empty();
+  const bool mail = (rs.smtp_alert || vs.smtp_alert || globals_.smtp_alert_checker) && alerter_;
+  const bool fifo = std::any_of(fifos_.begin(), fifos_.end(), [](const auto& f) { return f.lvs; });
+  if (!run && !mail && !fifo)
+    return; // nobody listens: no names to build (37,000 real servers come up at start)
   const std::string state = up ? "UP" : "DOWN";
   const std::string rs_name = core::config::describe_rs(vs, rs);
   const std::string vs_name = core::config::describe_vs(vs);
-  fifo_line(Channel::lvs, "RS " + rs_name + " " + vs_name + " " + state);
-  const auto& script = up ? rs.notify_up : rs.notify_down;
-  if (script && !script->argv.empty())
+  if (fifo)
+    fifo_line(Channel::lvs, "RS " + rs_name + " " + vs_name + " " + state);
+  if (run)
     run_scripts("RS " + rs_name + " " + vs_name, {&*script}, {});
-  if ((rs.smtp_alert || vs.smtp_alert || globals_.smtp_alert_checker) && alerter_) {
+  if (mail) {
     core::Mail m;
     m.from = globals_.notification_email_from;
     m.to = globals_.notification_email;

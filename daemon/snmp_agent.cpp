@@ -453,6 +453,10 @@ void vs_vars(Vars& v, const core::config::VirtualServer& vs) {
 }
 } // namespace
 
+bool SnmpAgent::checker_traps() const {
+  return impl_->on(impl_->settings.checker);
+}
+
 void SnmpAgent::real_server(const core::config::VirtualServer& vs,
                             const core::config::RealServer& rs, bool alive, std::size_t up,
                             std::size_t total) {

@@ -72,6 +72,8 @@ public:
   /// realServerStateChange: `rs` of `vs` is now up (alive) or down; `up` of `total` alive.
   void real_server(const core::config::VirtualServer& vs, const core::config::RealServer& rs,
                    bool alive, std::size_t up, std::size_t total);
+  /// Whether checker traps go out now (the callers' counts are then worth computing).
+  bool checker_traps() const;
   /// virtualServerQuorumStateChange.
   void quorum(const core::config::VirtualServer& vs, bool met, std::size_t up, std::size_t total);
 

@@ -1,6 +1,5 @@
 #include "grammar/load.hpp"
 
-#include "core/digest.hpp"
 #include "grammar/lower/lower.hpp"
 #include "grammar/parser.hpp"
 #include "grammar/preprocess.hpp"
@@ -9,13 +8,12 @@ namespace vigil::grammar {
 namespace {
 
 LoadResult finish(Preprocessed pre, const LoadOptions& options, LoadResult result) {
-  result.text_sha256 = core::sha256(
-      std::span(reinterpret_cast<const std::uint8_t*>(pre.text.data()), pre.text.size()));
   ast::Tree tree = parse_tree(pre.text);
   lower::Ctx ctx(pre.map, result.diagnostics);
   lower::LowerOptions lo{options.hostname};
   core::config::Config cfg = lower::lower_tree(ctx, std::move(tree), lo);
   result.unacted = ctx.unacted();
+  result.text = std::make_shared<const std::string>(std::move(pre.text));
   if (!result.diagnostics.has_errors())
     result.config = std::make_shared<const core::config::Config>(std::move(cfg));
   return result;

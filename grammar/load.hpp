@@ -33,11 +33,10 @@ struct LoadResult {
   core::Diagnostics diagnostics;
   std::vector<Unacted> unacted;
   bool file_unreadable = false; ///< the top file could not be read (`-t` exit code 4)
-  /// SHA-256 of the statement text the parser read: includes, variables and ~SEQ expanded,
-  /// comments, blank lines and indentation gone. Identical files give identical hashes, and
-  /// every change to a statement changes it. (Cheap: a 40,000-real-server configuration is
-  /// 2.5 MB of it, where its normalized JSON is 200 MB.)
-  core::Sha256Digest text_sha256{};
+  /// The statement text the parser read: includes, variables and ~SEQ expanded, comments,
+  /// blank lines and indentation gone (what the daemon's configuration hash covers: a
+  /// 40,000-real-server configuration is 2.5 MB of it, its normalized JSON 200 MB).
+  std::shared_ptr<const std::string> text;
 };
 
 LoadResult load_file(const std::string& path, const LoadOptions& options);

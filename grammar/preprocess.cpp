@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 #include <map>
@@ -54,13 +55,31 @@ bool is_name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
-/// Length of the line's content before a `#` or `!` comment that is outside quotes.
-std::size_t content_length(std::string_view s) {
+/// A line's content: its length before a `#` or `!` comment that is outside quotes, and
+/// whether that content holds a `$` or a `~` (so most lines skip the expansion searches).
+struct Content {
+  std::size_t length;
+  bool may_expand;
+};
+
+Content content_of(std::string_view s) {
+  // Most characters are none of these: one table lookup each.
+  static constexpr auto special = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : {'"', '\'', '#', '!', '$', '~'})
+      t[c] = true;
+    return t;
+  }();
   bool in_double = false;
   bool in_single = false;
+  bool may_expand = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (in_double) {
+    const char c = s[i];
+    if (!special[static_cast<unsigned char>(c)] && !(in_double && c == '\\'))
+      continue;
+    if (c == '$' || c == '~') {
+      may_expand = true;
+    } else if (in_double) {
       if (c == '\\' && i + 1 < s.size())
         ++i;
       else if (c == '"')
@@ -73,10 +92,10 @@ std::size_t content_length(std::string_view s) {
     } else if (c == '\'') {
       in_single = true;
     } else if (c == '#' || c == '!') {
-      return i;
+      return {i, may_expand};
     }
   }
-  return s.size();
+  return {s.size(), may_expand};
 }
 
 std::size_t skip_blanks(std::string_view s, std::size_t i) {
@@ -182,7 +201,8 @@ private:
         continue;
       }
       std::string_view text(raw);
-      text = rtrim(text.substr(0, content_length(text)));
+      const Content content = content_of(text);
+      text = rtrim(text.substr(0, content.length));
 
       if (pending) {
         bool more = !text.empty() && text.back() == '\\';
@@ -269,7 +289,8 @@ private:
       }
 
       std::string_view rest = text.substr(i);
-      if (rest.find('$') == std::string_view::npos && rest.find("~SEQ") == std::string_view::npos) {
+      if (!content.may_expand || (rest.find('$') == std::string_view::npos &&
+                                  rest.find("~SEQ") == std::string_view::npos)) {
         emit_plain(rest, origin.shifted(i)); // the common case: nothing to expand
         continue;
       }

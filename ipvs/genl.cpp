@@ -63,7 +63,9 @@ private:
 };
 
 Bytes header(std::uint16_t family_id, std::uint8_t cmd, std::uint16_t flags) {
-  Bytes m(nlmsg_header + genl_header, 0);
+  Bytes m;
+  m.reserve(256); // every IPVS request fits: one allocation per message
+  m.resize(nlmsg_header + genl_header, 0);
   std::memcpy(m.data() + 4, &family_id, 2);
   std::memcpy(m.data() + 6, &flags, 2);
   m[nlmsg_header] = cmd;

@@ -4,6 +4,12 @@ namespace vigil::ipvs {
 
 std::vector<Op> plan(const Table& desired, const Table& actual) {
   std::vector<Op> ops;
+  if (actual.empty()) { // a start: one operation per service and destination
+    std::size_t n = desired.size();
+    for (const auto& [key, want] : desired)
+      n += want.destinations.size();
+    ops.reserve(n);
+  }
   // Services to create or change, then their destinations.
   for (const auto& [key, want] : desired) {
     auto have = actual.find(key);

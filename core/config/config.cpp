@@ -123,8 +123,15 @@ std::string describe_vs(const VirtualServer& vs) {
 }
 
 std::string describe_rs(const VirtualServer& vs, const RealServer& rs) {
-  return "[" + rs.address.to_string() + "]:" + protocol_name(vs.protocol) + ":" +
-         std::to_string(rs.port);
+  std::string s;
+  s.reserve(48);
+  s += '[';
+  s += rs.address.to_string();
+  s += "]:";
+  s += protocol_name(vs.protocol);
+  s += ':';
+  s += std::to_string(rs.port);
+  return s;
 }
 
 const char* checker_keyword(CheckerKind kind) {

@@ -2,6 +2,7 @@
 // Lowering: the generic statement tree -> the typed, validated model. This header holds the
 // shared machinery: diagnostics with positions, value parsers that never substitute a default
 // for a bad value, and keyword tables driving each block.
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -136,7 +137,12 @@ enum class TableActs : std::uint8_t { per_keyword, all };
 template <class T>
 void lower_block(Ctx& c, const Statement& s, std::span<const Keyword<T>> table, T& target,
                  std::string_view block, TableActs table_acts = TableActs::per_keyword) {
+  // Only the top level has second-phase keywords; other blocks need one pass, not two.
+  const bool two_phases = std::any_of(table.begin(), table.end(),
+                                      [](const Keyword<T>& k) { return k.phase == Phase::second; });
   for (Phase phase : {Phase::first, Phase::second}) {
+    if (phase == Phase::second && !two_phases)
+      break;
     for (const Statement& child : s.children) {
       const Keyword<T>* kw = nullptr;
       for (const auto& k : table)

@@ -10,6 +10,8 @@ TEST_CASE("IPv4 addresses parse and print") {
   REQUIRE(a);
   CHECK(a->is_v4());
   CHECK(a->to_string() == "192.168.0.1");
+  for (const char* text : {"0.0.0.0", "255.255.255.255", "10.0.100.9", "1.20.199.250"})
+    CHECK(IpAddress::parse(text)->to_string() == text);
   CHECK(a->v4_host_order() == 0xC0A80001u);
   CHECK_FALSE(IpAddress::parse("256.0.0.1"));
   CHECK_FALSE(IpAddress::parse("1.2.3"));
