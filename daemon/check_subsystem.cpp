@@ -798,9 +798,9 @@ private:
       }
     }
     auto table = s.svc.desired();
-    if (!at_start)
-      log_table(s, s.table, table);
     const bool changed = table != s.table;
+    if (changed && !at_start)
+      log_table(s, s.table, table);
     s.table = std::move(table);
     if (changed && !building_)
       sink_.table(s.slot, s.table);

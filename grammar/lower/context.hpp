@@ -145,8 +145,11 @@ void lower_block(Ctx& c, const Statement& s, std::span<const Keyword<T>> table, 
       break;
     for (const Statement& child : s.children) {
       const Keyword<T>* kw = nullptr;
+      const std::string_view word = child.keyword.text;
       for (const auto& k : table)
-        if (k.name == child.keyword.text) {
+        // (length and first letter first: most entries differ there, without a memcmp call)
+        if (k.name.size() == word.size() && !word.empty() && k.name[0] == word[0] &&
+            k.name == word) {
           kw = &k;
           break;
         }

@@ -1112,6 +1112,11 @@ void lower_virtual_server(Ctx& c, const Statement& s, Config& cfg) {
       vs.port = *p;
     }
   }
+  // Room for every real server at once: growing moves each (large) one several times.
+  vs.real_servers.reserve(
+      std::size_t(std::count_if(s.children.begin(), s.children.end(), [](const Statement& child) {
+        return child.keyword.text == "real_server";
+      })));
   VsDraft d{vs, {}, {}, {}, false, nullptr, nullptr, nullptr};
   d.inherit.smtp_alert = cfg.global_defs.smtp_alert_checker || cfg.global_defs.smtp_alert;
   vs.smtp_alert = *d.inherit.smtp_alert;
