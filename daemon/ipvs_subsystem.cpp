@@ -37,6 +37,9 @@ constexpr auto availability_fast_for = 60s;
 /// `-e` of a service of ours is undone within it); longer when a pass is slow, so that a huge
 /// table costs at most a tenth of the loop.
 constexpr auto repair_period = 2s;
+/// How long the kernel keeps removed destinations (IP_VS_DEST_TRASH_PERIOD is 120 s), with a
+/// margin: past it the removal order no longer matters.
+constexpr auto trash_period = 150s;
 constexpr int repair_cost_factor = 10;
 
 /// What `lvs_sync_daemon` wants running, given its instance's state.
@@ -127,17 +130,11 @@ public:
       if (const auto* err = std::get_if<core::io::NetlinkError>(&dumped)) {
         log_.error("IPVS: cannot read the table at stop: {}", err->message);
       } else {
-        // Each real server, then its service (keepalived's order); with `lvs_flush_on_stop VS`
-        // the service alone (the kernel removes its real servers with it).
-        std::vector<ipvs::Op> ops;
-        for (const auto& [key, entry] : std::get<ipvs::Table>(dumped))
-          if (owned_.count(key)) {
-            if (flush == core::config::FlushOnStop::none)
-              for (const auto& [dk, d] : entry.destinations)
-                ops.push_back({ipvs::OpKind::delete_destination, entry.service, d});
-            ops.push_back({ipvs::OpKind::delete_service, entry.service, std::nullopt});
-          }
-        report(co_await kernel_->apply(ops));
+        // Each real server, then its service (keepalived's order), in reverse key order so
+        // that a restart's adds find each in the kernel's trash at once; with
+        // `lvs_flush_on_stop VS` the services alone (the kernel removes their real servers).
+        report(co_await kernel_->apply(ipvs::removal(std::get<ipvs::Table>(dumped), owned_,
+                                                     flush != core::config::FlushOnStop::none)));
         log_.info("IPVS: removed {} service(s) at stop", owned_.size());
       }
     }
@@ -480,7 +477,8 @@ private:
     const bool read = !known_ || repairing_;
     bool drifted = false; // the kernel's entries of ours are not what vigild last left there
     if (read) {
-      auto dumped = co_await kernel_->dump(&stats_);
+      std::vector<ipvs::TrashKey> order;
+      auto dumped = co_await kernel_->dump(&stats_, &order);
       if (const auto* err = std::get_if<core::io::NetlinkError>(&dumped)) {
         log_.error("IPVS: cannot read the table: {}", err->message);
         known_.reset();
@@ -493,6 +491,9 @@ private:
         if (want.count(key) || owned_.count(key))
           fresh.emplace(key, std::move(entry));
       drifted = known_ && fresh != *known_;
+      if (drifted)
+        note_removed(*known_, fresh);
+      last_order_ = std::move(order);
       known_ = std::move(fresh);
     }
     const auto t2 = clock::now();
@@ -504,6 +505,9 @@ private:
                   entry.service.scheduler);
     }
     auto ops = ipvs::plan(want, actual);
+    if (clock::now() - removed_at_ > trash_period)
+      removed_.clear();
+    ipvs::order_for_trash(ops, removed_);
     if (drifted && !ops.empty()) {
       ++repairs_;
       log_.warn("IPVS: the kernel's table was changed behind vigild's back; {} operation(s) "
@@ -521,6 +525,17 @@ private:
     operations_ += ops.size();
     const auto t3 = clock::now();
     auto failures = co_await kernel_->apply(ops);
+    // What these operations put in the kernel's trash, for the next pass's order.
+    ipvs::Table gone;
+    for (const auto& op : ops)
+      if (op.kind == ipvs::OpKind::delete_destination && op.destination)
+        removed_.push_back({op.service.key, {op.destination->address, op.destination->port}});
+      else if (op.kind == ipvs::OpKind::delete_service)
+        if (auto it = actual.find(op.service.key); it != actual.end())
+          gone.insert(*it);
+    if (!gone.empty())
+      note_removed(gone, {});
+    removed_at_ = clock::now();
     // The first pass and any slow one (a huge table, a slow machine) say where their time went.
     log_.log(reconciles_ == 1 || clock::now() - t0 > 1s ? spdlog::level::info
                                                         : spdlog::level::debug,
@@ -542,6 +557,25 @@ private:
     owned_ = std::move(owned);
     report(failures);
     co_return failures.empty();
+  }
+
+  /// The destinations in `before` and not in `after` went to the kernel's trash: in the kernel's
+  /// own order where the last read knows it (a flush removes them in that order), else in key
+  /// order. Appended to removed_, which orders the adds that bring them back.
+  void note_removed(const ipvs::Table& before, const ipvs::Table& after) {
+    auto present = [](const ipvs::Table& t, const ipvs::TrashKey& k) {
+      auto it = t.find(k.first);
+      return it != t.end() && it->second.destinations.count(k.second) != 0;
+    };
+    std::set<ipvs::TrashKey> noted;
+    for (const auto& k : last_order_)
+      if (present(before, k) && !present(after, k) && noted.insert(k).second)
+        removed_.push_back(k);
+    for (const auto& [key, entry] : before)
+      for (const auto& [dk, d] : entry.destinations)
+        if (ipvs::TrashKey k{key, dk}; !present(after, k) && !noted.count(k))
+          removed_.push_back(k);
+    removed_at_ = std::chrono::steady_clock::now();
   }
 
   void report(const std::vector<ipvs::io::Failure>& failures) {
@@ -566,8 +600,11 @@ private:
   std::vector<std::vector<check::Destination>> tables_;
   std::unique_ptr<ipvs::io::Kernel> kernel_;
   std::set<ipvs::ServiceKey> owned_;
-  std::optional<ipvs::Table> known_;   ///< the kernel's entries of ours, as last read or applied
-  ipvs::io::Kernel::StatsTable stats_; ///< traffic counters as of the last read
+  std::optional<ipvs::Table> known_; ///< the kernel's entries of ours, as last read or applied
+  std::vector<ipvs::TrashKey> last_order_; ///< the last read's destinations, in kernel order
+  std::vector<ipvs::TrashKey> removed_;    ///< what left the kernel lately, oldest first
+  std::chrono::steady_clock::time_point removed_at_{};   ///< the last addition to removed_
+  ipvs::io::Kernel::StatsTable stats_;                   ///< traffic counters as of the last read
   std::chrono::steady_clock::duration last_read_cost_{}; ///< of the last whole-table read
   std::string unavailable_;
   std::uint64_t reconciles_ = 0;

@@ -6,6 +6,7 @@
 #include <compare>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <utility>
@@ -79,5 +80,22 @@ struct Op {
 /// another takes its place, and services go last (removing a service removes its destinations,
 /// so those are not removed one by one). Unchanged entries produce nothing.
 std::vector<Op> plan(const Table& desired, const Table& actual);
+
+/// A destination of a service, as the kernel's trash remembers it.
+using TrashKey = std::pair<ServiceKey, DestinationKey>;
+
+/// The kernel keeps removed destinations in a trash list for about two minutes, newest first,
+/// and every destination add walks it until a match (which it revives). Adding 37,000
+/// destinations in the order they were removed costs a walk of the whole list each (minutes
+/// under emulation); in the reverse order each match is at the head. `removed` lists what left
+/// the kernel, oldest first. Moves `ops`' destination adds behind the other changes (before
+/// service deletions) with the ones in `removed` first, most recently removed first; the rest
+/// keep their order.
+void order_for_trash(std::vector<Op>& ops, const std::vector<TrashKey>& removed);
+
+/// Stop order: every destination of `table`'s services in `owned`, then the service, services
+/// and destinations in reverse key order, so that a later plan() (key order) finds each in the
+/// kernel's trash at its head.
+std::vector<Op> removal(const Table& table, const std::set<ServiceKey>& owned, bool services_only);
 
 } // namespace vigil::ipvs

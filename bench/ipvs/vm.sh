@@ -95,6 +95,14 @@ t0=\$(now)
 until_full vigild_repair_after_clear vg \$t0
 kill \$V; wait \$V
 echo "RESULT vigild_exit \$? left \$(entries vg)"
+# A restart right after a stop: the stop removed every real server into the kernel's trash
+# (kept two minutes, walked by every add); vigild removes them in the reverse of the order it
+# adds them, so each add of the new process finds its own at the head of the trash.
+t0=\$(now)
+ip netns exec vg ./bin/vigild --config ./bench.conf --log-level info >/tmp/vigild2.log 2>&1 &
+V=\$!
+until_full vigild_restart_after_stop vg \$t0
+kill \$V; wait \$V
 grep -E "ready|Initializing|behind|stop|pass|error|critical" /tmp/vigild.log | head -20; tail -3 /tmp/vigild.log
 GUEST
 export IPVS_VM_TIMEOUT=${IPVS_VM_TIMEOUT:-1500}

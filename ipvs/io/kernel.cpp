@@ -92,15 +92,20 @@ asio::awaitable<std::optional<core::io::NetlinkError>> Kernel::open() {
   co_return std::nullopt;
 }
 
-asio::awaitable<std::variant<Table, core::io::NetlinkError>> Kernel::dump(StatsTable* stats) {
+asio::awaitable<std::variant<Table, core::io::NetlinkError>>
+Kernel::dump(StatsTable* stats, std::vector<TrashKey>* order) {
   Table table;
+  std::vector<ServiceKey> listed; // the kernel's order (its hash table's)
   std::vector<std::string> problems;
   if (stats)
     stats->clear();
+  if (order)
+    order->clear();
   auto err = co_await sock_.call(genl::dump_services(family_), [&](const nlmsghdr& nlh) {
     auto s = genl::parse_service(bytes_of(nlh));
     if (const auto* svc = std::get_if<Service>(&s)) {
       table[svc->key].service = *svc;
+      listed.push_back(svc->key);
       if (stats)
         if (auto st = genl::parse_service_stats(bytes_of(nlh)))
           (*stats)[svc->key].service = *st;
@@ -110,12 +115,15 @@ asio::awaitable<std::variant<Table, core::io::NetlinkError>> Kernel::dump(StatsT
   });
   if (err)
     co_return *err;
-  for (auto& [key, entry] : table) {
+  for (const auto& key : listed) {
+    auto& entry = table[key];
     auto derr =
         co_await sock_.call(genl::dump_destinations(family_, key), [&](const nlmsghdr& nlh) {
           auto d = genl::parse_destination(bytes_of(nlh));
           if (const auto* dest = std::get_if<Destination>(&d)) {
             entry.destinations[{dest->address, dest->port}] = *dest;
+            if (order)
+              order->push_back({key, {dest->address, dest->port}});
             if (stats)
               if (auto st = genl::parse_destination_stats(bytes_of(nlh)))
                 (*stats)[key].destinations[{dest->address, dest->port}] = *st;

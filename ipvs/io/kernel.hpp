@@ -51,9 +51,10 @@ public:
   using StatsTable = std::map<ServiceKey, ServiceStats>;
 
   /// The kernel's whole table (services with their destinations); with `stats`, their
-  /// counters too.
+  /// counters too; with `order`, every destination in the kernel's own order (the order in
+  /// which a flush removes them).
   boost::asio::awaitable<std::variant<Table, core::io::NetlinkError>>
-  dump(StatsTable* stats = nullptr);
+  dump(StatsTable* stats = nullptr, std::vector<TrashKey>* order = nullptr);
 
   /// Operations per netlink datagram in apply(): large enough that system calls and answers
   /// are not what a big table costs, small enough that the kernel's work on one datagram (done

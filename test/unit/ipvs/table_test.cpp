@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "ipvs/table.hpp"
 
 using namespace vigil;
@@ -78,4 +81,68 @@ TEST_CASE("weights, removed servers, scheduler changes and dropped services") {
   CHECK(ops[3].kind == OpKind::add_destination);
   CHECK(ops[4].kind == OpKind::delete_service);
   CHECK(ops[4].service.key.port == 443);
+}
+
+TEST_CASE("destination adds come in the reverse order of their removal, fresh ones after") {
+  ipvs::Table want;
+  auto a = service("10.0.0.1", 80);
+  auto b = service("10.0.0.2", 80);
+  for (const char* r : {"10.1.0.1", "10.1.0.2", "10.1.0.3"})
+    add_dest(a, r, 1);
+  for (const char* r : {"10.2.0.1", "10.2.0.2"})
+    add_dest(b, r, 1);
+  want[a.service.key] = a;
+  want[b.service.key] = b;
+  auto ops = ipvs::plan(want, {});
+  auto key = [](const ipvs::ServiceEntry& s, const char* rip) {
+    return ipvs::TrashKey{s.service.key, {ip(rip), std::uint16_t(80)}};
+  };
+  // A flush removed them service by service (b first, in the kernel's order); 10.1.0.3 is new.
+  ipvs::order_for_trash(
+      ops, {key(b, "10.2.0.2"), key(b, "10.2.0.1"), key(a, "10.1.0.2"), key(a, "10.1.0.1")});
+  std::vector<std::string> got;
+  for (const auto& op : ops)
+    got.push_back(op.kind == OpKind::add_service ? "svc " + op.service.key.address.to_string()
+                                                 : op.destination->address.to_string());
+  CHECK(got == std::vector<std::string>{"svc 10.0.0.1", "svc 10.0.0.2", "10.1.0.1", "10.1.0.2",
+                                        "10.2.0.1", "10.2.0.2", "10.1.0.3"});
+  // Nothing known removed: the plan's order stays.
+  auto again = ipvs::plan(want, {});
+  auto copy = again;
+  ipvs::order_for_trash(again, {});
+  REQUIRE(again.size() == copy.size());
+  for (std::size_t i = 0; i < again.size(); ++i)
+    CHECK(again[i].kind == copy[i].kind);
+}
+
+TEST_CASE("the stop removes in reverse key order, so a new plan finds each at the trash's head") {
+  ipvs::Table t;
+  auto a = service("10.0.0.1", 80);
+  auto b = service("10.0.0.2", 80);
+  auto foreign = service("10.0.0.3", 80);
+  add_dest(a, "10.1.0.1", 1);
+  add_dest(a, "10.1.0.2", 1);
+  add_dest(b, "10.2.0.1", 1);
+  add_dest(foreign, "10.3.0.1", 1);
+  t[a.service.key] = a;
+  t[b.service.key] = b;
+  t[foreign.service.key] = foreign;
+  auto ops = ipvs::removal(t, {a.service.key, b.service.key}, false);
+  std::vector<std::string> got;
+  for (const auto& op : ops)
+    got.push_back(op.kind == OpKind::delete_service ? "svc " + op.service.key.address.to_string()
+                                                    : op.destination->address.to_string());
+  CHECK(got == std::vector<std::string>{"10.2.0.1", "svc 10.0.0.2", "10.1.0.2", "10.1.0.1",
+                                        "svc 10.0.0.1"});
+  // The trash is newest first: the last removed is the first a plan in key order adds.
+  std::vector<std::string> trash;
+  for (const auto& op : ops)
+    if (op.kind == OpKind::delete_destination)
+      trash.insert(trash.begin(), op.destination->address.to_string());
+  std::vector<std::string> adds;
+  for (const auto& op : ipvs::plan(t, {}))
+    if (op.kind == OpKind::add_destination && op.service.key != foreign.service.key)
+      adds.push_back(op.destination->address.to_string());
+  CHECK(trash == adds);
+  CHECK(ipvs::removal(t, {a.service.key}, true).size() == 1);
 }
