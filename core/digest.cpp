@@ -1,7 +1,5 @@
 #include "core/digest.hpp"
 
-#include <type_traits>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -9,48 +7,34 @@
 
 namespace vigil::core {
 
-namespace {
-template <class Bytes> const EVP_MD* algorithm() {
-  if constexpr (std::is_same_v<Bytes, Md5Digest>)
-    return EVP_md5();
-  else
-    return EVP_sha256();
-}
-} // namespace
-
-template <class Bytes> struct DigestStream<Bytes>::Ctx {
+struct Md5Stream::Ctx {
   EVP_MD_CTX* md = nullptr;
   Ctx() : md(EVP_MD_CTX_new()) {
-    if (!md || EVP_DigestInit_ex(md, algorithm<Bytes>(), nullptr) != 1)
-      throw std::runtime_error("libcrypto: cannot start a digest");
+    if (!md || EVP_DigestInit_ex(md, EVP_md5(), nullptr) != 1)
+      throw std::runtime_error("libcrypto: cannot start an MD5 digest");
   }
   ~Ctx() { EVP_MD_CTX_free(md); }
   Ctx(const Ctx&) = delete;
   Ctx& operator=(const Ctx&) = delete;
 };
 
-template <class Bytes> DigestStream<Bytes>::DigestStream() : ctx_(std::make_unique<Ctx>()) {}
-template <class Bytes> DigestStream<Bytes>::~DigestStream() = default;
-template <class Bytes> DigestStream<Bytes>::DigestStream(DigestStream&&) noexcept = default;
-template <class Bytes>
-DigestStream<Bytes>& DigestStream<Bytes>::operator=(DigestStream&&) noexcept = default;
+Md5Stream::Md5Stream() : ctx_(std::make_unique<Ctx>()) {}
+Md5Stream::~Md5Stream() = default;
+Md5Stream::Md5Stream(Md5Stream&&) noexcept = default;
+Md5Stream& Md5Stream::operator=(Md5Stream&&) noexcept = default;
 
-template <class Bytes> void DigestStream<Bytes>::update(std::span<const std::uint8_t> data) {
+void Md5Stream::update(std::span<const std::uint8_t> data) {
   if (!data.empty())
     EVP_DigestUpdate(ctx_->md, data.data(), data.size());
 }
 
-template <class Bytes> Bytes DigestStream<Bytes>::finish() {
-  static_assert(sizeof(Bytes) == 16 || sizeof(Bytes) == 32);
-  Bytes out{};
+Md5Digest Md5Stream::finish() {
+  Md5Digest out{};
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx_->md, out.data(), &len);
-  EVP_DigestInit_ex(ctx_->md, algorithm<Bytes>(), nullptr);
+  EVP_DigestInit_ex(ctx_->md, EVP_md5(), nullptr);
   return out;
 }
-
-template class DigestStream<Md5Digest>;
-template class DigestStream<Sha256Digest>;
 
 Sha256Digest sha256(std::span<const std::uint8_t> data) {
   Sha256Digest out{};

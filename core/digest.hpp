@@ -23,32 +23,23 @@ Md5Digest hmac_md5(std::span<const std::uint8_t> key, std::span<const std::uint8
 /// Lower-case hexadecimal of `bytes`.
 std::string to_hex(std::span<const std::uint8_t> bytes);
 
-/// A digest over data that arrives in pieces (an HTTP body read from a socket, a document
-/// written in chunks). `Bytes` is its std::array.
-template <class Bytes> class DigestStream {
+/// MD5 over data that arrives in pieces (an HTTP body read from a socket).
+class Md5Stream {
 public:
-  DigestStream();
-  ~DigestStream();
-  DigestStream(DigestStream&&) noexcept;
-  DigestStream& operator=(DigestStream&&) noexcept;
+  Md5Stream();
+  ~Md5Stream();
+  Md5Stream(Md5Stream&&) noexcept;
+  Md5Stream& operator=(Md5Stream&&) noexcept;
   void update(std::span<const std::uint8_t> data);
   void update(std::string_view data) {
     update(std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
   }
   /// The digest of everything so far; the stream restarts empty.
-  Bytes finish();
+  Md5Digest finish();
 
 private:
   struct Ctx;
   std::unique_ptr<Ctx> ctx_;
 };
-
-/// MD5 in pieces. (Md5Digest and Sha256Digest differ in size, which picks the algorithm.)
-using Md5Stream = DigestStream<Md5Digest>;
-/// SHA-256 in pieces.
-using Sha256Stream = DigestStream<Sha256Digest>;
-
-extern template class DigestStream<Md5Digest>;
-extern template class DigestStream<Sha256Digest>;
 
 } // namespace vigil::core

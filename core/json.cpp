@@ -11,15 +11,7 @@ void Json::newline() {
   out_.append(stack_.size() * 2, ' ');
 }
 
-void Json::flush() {
-  if (sink_ && !out_.empty())
-    sink_(out_);
-  out_.clear();
-}
-
 void Json::before_value() {
-  if (sink_ && out_.size() >= chunk_)
-    flush();
   if (after_key_) {
     after_key_ = false;
     return;

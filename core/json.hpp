@@ -2,7 +2,6 @@
 // A small JSON writer: objects, arrays, strings, numbers, booleans, null; compact (one line, for
 // logs) or pretty (two-space indent, for --dump-config). Keys are written in the order given.
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,13 +34,6 @@ public:
 
   /// Room for `bytes` of text (a large page rendered in parts grows once, not many times).
   void reserve(std::size_t bytes) { out_.reserve(bytes); }
-  /// From now on, hands the text to `sink` in pieces of about `chunk` bytes instead of keeping
-  /// it (a document of any size in bounded memory); flush() hands over the rest.
-  void stream_to(std::function<void(std::string_view)> sink, std::size_t chunk = 1 << 16) {
-    sink_ = std::move(sink);
-    chunk_ = chunk;
-  }
-  void flush();
   const std::string& str() const { return out_; }
   std::string take() { return std::move(out_); }
 
@@ -58,8 +50,6 @@ private:
   bool after_key_ = false;
   std::vector<Level> stack_;
   std::string out_;
-  std::function<void(std::string_view)> sink_;
-  std::size_t chunk_ = 0;
 };
 
 /// Exact decimal seconds of a microsecond count: 1, 0.5, 0.000001.

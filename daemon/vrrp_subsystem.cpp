@@ -232,7 +232,9 @@ private:
   static std::string hash_of(const VrrpInstance& c) {
     core::config::Config one;
     one.vrrp_instances.push_back(c);
-    return core::to_hex(core::config::json_sha256(one));
+    auto text = core::config::to_json(one);
+    return core::to_hex(
+        core::sha256(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
   }
 
   /// Restart without failover. The previous process (killed, crashed) was MASTER of this very

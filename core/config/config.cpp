@@ -1,6 +1,5 @@
 #include "core/config/config.hpp"
 
-#include "core/digest.hpp"
 #include "core/json.hpp"
 
 #include <algorithm>
@@ -85,16 +84,6 @@ std::string to_json(const Config& config) {
   std::string out = j.take();
   out += '\n';
   return out;
-}
-
-Sha256Digest json_sha256(const Config& config) {
-  Sha256Stream hash;
-  Json j(true);
-  j.stream_to([&hash](std::string_view piece) { hash.update(piece); });
-  write(j, config);
-  j.flush();
-  hash.update("\n");
-  return hash.finish();
 }
 
 const char* protocol_name(Protocol p) {

@@ -10,7 +10,6 @@
 #include "core/config/global_defs.hpp"
 #include "core/config/lvs.hpp"
 #include "core/config/vrrp.hpp"
-#include "core/digest.hpp"
 
 namespace vigil::core::config {
 
@@ -54,8 +53,5 @@ using ConfigPtr = std::shared_ptr<const Config>;
 /// The normalized model as JSON: stable key order (declaration order), every default explicit,
 /// durations in seconds, addresses as text. Golden tests and `vigild --dump-config` use it.
 std::string to_json(const Config& config);
-/// SHA-256 of to_json(config), computed without holding the text (a configuration of 40,000
-/// real servers is 200 MB of it).
-Sha256Digest json_sha256(const Config& config);
 
 } // namespace vigil::core::config
