@@ -1,5 +1,6 @@
 #include "daemon/ipvs_subsystem.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -505,8 +506,7 @@ private:
                   entry.service.scheduler);
     }
     auto ops = ipvs::plan(want, actual);
-    if (clock::now() - removed_at_ > trash_period)
-      removed_.clear();
+    forget_removed(clock::now() - trash_period);
     ipvs::order_for_trash(ops, removed_);
     if (drifted && !ops.empty()) {
       ++repairs_;
@@ -526,16 +526,17 @@ private:
     const auto t3 = clock::now();
     auto failures = co_await kernel_->apply(ops);
     // What these operations put in the kernel's trash, for the next pass's order.
+    // (a destination removed by itself goes in the order sent; a service's go with it in the
+    // kernel's order)
     ipvs::Table gone;
     for (const auto& op : ops)
       if (op.kind == ipvs::OpKind::delete_destination && op.destination)
-        removed_.push_back({op.service.key, {op.destination->address, op.destination->port}});
+        remember_removed({op.service.key, {op.destination->address, op.destination->port}});
       else if (op.kind == ipvs::OpKind::delete_service)
         if (auto it = actual.find(op.service.key); it != actual.end())
           gone.insert(*it);
     if (!gone.empty())
       note_removed(gone, {});
-    removed_at_ = clock::now();
     // The first pass and any slow one (a huge table, a slow machine) say where their time went.
     log_.log(reconciles_ == 1 || clock::now() - t0 > 1s ? spdlog::level::info
                                                         : spdlog::level::debug,
@@ -570,12 +571,25 @@ private:
     std::set<ipvs::TrashKey> noted;
     for (const auto& k : last_order_)
       if (present(before, k) && !present(after, k) && noted.insert(k).second)
-        removed_.push_back(k);
+        remember_removed(k);
     for (const auto& [key, entry] : before)
       for (const auto& [dk, d] : entry.destinations)
         if (ipvs::TrashKey k{key, dk}; !present(after, k) && !noted.count(k))
-          removed_.push_back(k);
-    removed_at_ = std::chrono::steady_clock::now();
+          remember_removed(k);
+  }
+
+  void remember_removed(const ipvs::TrashKey& k) {
+    removed_.push_back(k);
+    removed_when_.push_back(std::chrono::steady_clock::now());
+  }
+
+  /// Drops what the kernel's trash no longer holds (removed before `before`).
+  void forget_removed(std::chrono::steady_clock::time_point before) {
+    auto end = std::find_if(removed_when_.begin(), removed_when_.end(),
+                            [&](auto t) { return t >= before; });
+    const auto n = end - removed_when_.begin();
+    removed_.erase(removed_.begin(), removed_.begin() + n);
+    removed_when_.erase(removed_when_.begin(), end);
   }
 
   void report(const std::vector<ipvs::io::Failure>& failures) {
@@ -603,7 +617,7 @@ private:
   std::optional<ipvs::Table> known_; ///< the kernel's entries of ours, as last read or applied
   std::vector<ipvs::TrashKey> last_order_; ///< the last read's destinations, in kernel order
   std::vector<ipvs::TrashKey> removed_;    ///< what left the kernel lately, oldest first
-  std::chrono::steady_clock::time_point removed_at_{};   ///< the last addition to removed_
+  std::vector<std::chrono::steady_clock::time_point> removed_when_; ///< when, per removed_
   ipvs::io::Kernel::StatsTable stats_;                   ///< traffic counters as of the last read
   std::chrono::steady_clock::duration last_read_cost_{}; ///< of the last whole-table read
   std::string unavailable_;
