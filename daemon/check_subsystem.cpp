@@ -125,18 +125,30 @@ struct FileSub {
 };
 
 struct ServiceRun {
-  explicit ServiceRun(const VirtualServer& vs) : svc(vs), name(core::config::describe_vs(vs)) {
-    for (const auto& rs : vs.real_servers)
-      rs_names.push_back(core::config::describe_rs(vs, rs));
+  explicit ServiceRun(const VirtualServer& vs) : svc(vs), name(core::config::describe_vs(vs)) {}
+  /// describe_rs of each real server (metrics labels), made when first asked for: a start with
+  /// tens of thousands of real servers has better things to do than name them for a scrape
+  /// that may never come.
+  const std::vector<std::string>& rs_names() const {
+    if (named_ != &svc.config()) { // (a configuration is immutable: a new one is a new object)
+      named_ = &svc.config();
+      rs_names_.clear();
+      for (const auto& rs : svc.config().real_servers)
+        rs_names_.push_back(core::config::describe_rs(svc.config(), rs));
+    }
+    return rs_names_;
   }
   check::Service svc;
   std::string name;
-  std::vector<std::string> rs_names;     ///< describe_rs of each real server (metrics labels)
   std::vector<check::Destination> table; ///< the desired table as last computed
   /// Per real server and checker: the group that probes it (nullptr for FILE_CHECK).
   std::vector<std::vector<GroupPtr>> groups;
   bool kept = false;    ///< carried unchanged through the reload in progress
   std::size_t slot = 0; ///< its position in services_ (and in the tables the sink hears)
+
+private:
+  mutable std::vector<std::string> rs_names_;
+  mutable const VirtualServer* named_ = nullptr; ///< what rs_names_ names
 };
 
 std::string kind_name(CheckerKind k) {
@@ -253,13 +265,15 @@ public:
            });
     family("vigil_real_server_up", T::gauge, "1 while every checker of the real server succeeds",
            [](core::Metrics& m, const ServiceRun& s) {
-             for (std::size_t r = 0; r < s.rs_names.size(); ++r)
-               m.sample({{"vs", s.name}, {"rs", s.rs_names[r]}}, s.svc.rs_up(r) ? 1.0 : 0.0);
+             const auto& names = s.rs_names();
+             for (std::size_t r = 0; r < names.size(); ++r)
+               m.sample({{"vs", s.name}, {"rs", names[r]}}, s.svc.rs_up(r) ? 1.0 : 0.0);
            });
     family("vigil_real_server_weight", T::gauge, "The real server's current weight",
            [](core::Metrics& m, const ServiceRun& s) {
-             for (std::size_t r = 0; r < s.rs_names.size(); ++r)
-               m.sample({{"vs", s.name}, {"rs", s.rs_names[r]}}, double(s.svc.rs_weight(r)));
+             const auto& names = s.rs_names();
+             for (std::size_t r = 0; r < names.size(); ++r)
+               m.sample({{"vs", s.name}, {"rs", names[r]}}, double(s.svc.rs_weight(r)));
            });
     // Per checker: its counters, the last check's latency and whether it failed (with why).
     auto each_checker = [](const ServiceRun& s, auto each) {
@@ -273,7 +287,7 @@ public:
       for (std::size_t r = 0; r < vs.real_servers.size(); ++r)
         for (std::size_t c = 0; c < vs.real_servers[r].checkers.size(); ++c)
           if (const auto& g = s.groups[r][c])
-            each(s.rs_names[r], kinds[std::size_t(vs.real_servers[r].checkers[c].kind)], *g);
+            each(s.rs_names()[r], kinds[std::size_t(vs.real_servers[r].checkers[c].kind)], *g);
     };
     family("vigil_checks_total", T::counter, "Checks done per checker",
            [each_checker](core::Metrics& m, const ServiceRun& s) {
@@ -310,6 +324,15 @@ public:
 private:
   // --- building from a configuration ------------------------------------------------------
 
+  static bool uses_tls(const core::config::Config& config) {
+    for (const auto& vs : config.virtual_servers)
+      for (const auto& rs : vs.real_servers)
+        for (const auto& k : rs.checkers)
+          if (k.kind == CheckerKind::ssl_get)
+            return true;
+    return false;
+  }
+
   /// Makes the probes and services of `config`. Probes identical to running ones are kept
   /// with their schedule, verdict and counters; services of `old` carry their real servers'
   /// state over, so a reload notifies only what really changed.
@@ -318,7 +341,9 @@ private:
     building_ = true;
     const auto now = Clock::now();
     // The SSL block: replaced only when it changed (probes in flight keep using the old one).
-    if (!tls_set_ || tls_config_ != config->ssl) {
+    // (not before an SSL_GET or an SSL block needs it: setting up OpenSSL costs a start with
+    // no TLS at all several milliseconds)
+    if ((!tls_set_ || tls_config_ != config->ssl) && (config->ssl || uses_tls(*config))) {
       if (auto why = prober_.configure_tls(config->ssl))
         log_.error("SSL: {}; SSL_GET checks fail until the SSL block is fixed", *why);
       tls_config_ = config->ssl;

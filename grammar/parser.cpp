@@ -6,7 +6,9 @@
 // braces be reported without stopping, so one run shows every problem of a file.
 #include "grammar/parser.hpp"
 
-#include <deque>
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <functional>
 
 #include <boost/spirit/home/x3.hpp>
@@ -16,48 +18,61 @@ namespace {
 
 namespace x3 = boost::spirit::x3;
 
+constexpr std::uint32_t none = UINT32_MAX;
+
+/// A statement while the tree is being read: its place is known only by its parent's index.
+struct Raw {
+  ast::Word keyword;
+  std::uint32_t parent = none;  ///< none: the top level
+  std::uint32_t args_begin = 0; ///< its arguments are words [args_begin, args_end)
+  std::uint32_t args_end = 0;
+  std::uint32_t open_offset = 0;
+  bool has_block = false;
+  bool orphan =
+      false; ///< a block opened without a keyword (error recovery): dropped, with its content
+};
+
 struct BuildState {
   const char* begin = nullptr;
-  ast::Tree tree;
-  std::vector<ast::Statement*> stack; ///< open blocks, innermost last
-  ast::Statement* current = nullptr;  ///< statement being built on this line
-  ast::Statement* last = nullptr;     ///< may still take a `{`
-  std::deque<ast::Statement> orphans; ///< blocks opened without a keyword (error recovery)
+  std::vector<Raw> raw;             ///< every statement, in file order
+  std::vector<ast::Word> words;     ///< every argument, in file order
+  std::vector<std::uint32_t> stack; ///< open blocks, innermost last
+  std::uint32_t current = none;     ///< statement being built on this line
+  std::uint32_t last = none;        ///< may still take a `{`
+  std::vector<ast::SyntaxError> errors;
 
   std::uint32_t offset(const char* p) const { return std::uint32_t(p - begin); }
-  std::vector<ast::Statement>& container() {
-    return stack.empty() ? tree.statements : stack.back()->children;
-  }
-  void error(const char* at, std::string msg) {
-    tree.errors.push_back({offset(at), std::move(msg)});
-  }
+  void error(const char* at, std::string msg) { errors.push_back({offset(at), std::move(msg)}); }
 
-  void word(ast::Word w) {
-    if (current == nullptr) {
-      auto& c = container();
-      c.emplace_back();
-      current = &c.back();
-      current->keyword = std::move(w);
-      last = current;
+  void word(ast::Word&& w) {
+    if (current == none) {
+      Raw& r = raw.emplace_back();
+      r.keyword = std::move(w);
+      r.parent = stack.empty() ? none : stack.back();
+      r.args_begin = r.args_end = std::uint32_t(words.size());
+      current = last = std::uint32_t(raw.size() - 1);
     } else {
-      current->args.push_back(std::move(w));
+      words.push_back(std::move(w));
+      raw[current].args_end = std::uint32_t(words.size());
     }
   }
 
   void open(const char* at) {
-    if (last != nullptr && !last->has_block) {
-      last->has_block = true;
-      last->open_offset = offset(at);
+    if (last != none && !raw[last].has_block) {
+      raw[last].has_block = true;
+      raw[last].open_offset = offset(at);
       stack.push_back(last);
     } else {
       error(at, "'{' without a keyword before it");
-      orphans.emplace_back();
-      orphans.back().has_block = true;
-      orphans.back().open_offset = offset(at);
-      stack.push_back(&orphans.back());
+      Raw& r = raw.emplace_back();
+      r.parent = stack.empty() ? none : stack.back();
+      r.has_block = true;
+      r.orphan = true;
+      r.open_offset = offset(at);
+      stack.push_back(std::uint32_t(raw.size() - 1));
     }
-    current = nullptr;
-    last = nullptr;
+    current = none;
+    last = none;
   }
 
   void close(const char* at) {
@@ -65,11 +80,62 @@ struct BuildState {
       error(at, "unexpected '}' (no block is open here)");
     else
       stack.pop_back();
-    current = nullptr;
-    last = nullptr;
+    current = none;
+    last = none;
   }
 
-  void end_of_line() { current = nullptr; }
+  void end_of_line() { current = none; }
+
+  /// Lays the statements out so that each block's children are consecutive, and hands the
+  /// storage to the tree.
+  ast::Tree finish() {
+    const std::size_t n = raw.size();
+    // Each statement's children in file order: kids[first[p] .. first[p + 1]).
+    std::vector<std::uint32_t> first(n + 1, 0);
+    for (const Raw& r : raw)
+      if (!r.orphan && r.parent != none)
+        ++first[r.parent + 1];
+    for (std::size_t i = 1; i <= n; ++i)
+      first[i] += first[i - 1];
+    std::vector<std::uint32_t> kids(first[n]);
+    {
+      std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+      for (std::uint32_t i = 0; i < n; ++i)
+        if (!raw[i].orphan && raw[i].parent != none)
+          kids[fill[raw[i].parent]++] = i;
+    }
+    // Final order: the top level, then each placed statement's children as one run. Orphans
+    // and what they hold are never placed.
+    std::vector<std::uint32_t> order;
+    order.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (raw[i].parent == none && !raw[i].orphan)
+        order.push_back(i);
+    const std::size_t top = order.size();
+    std::vector<std::uint32_t> child_pos(n, 0);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const std::uint32_t r = order[k];
+      child_pos[r] = std::uint32_t(order.size());
+      order.insert(order.end(), kids.begin() + first[r], kids.begin() + first[r + 1]);
+    }
+    ast::Tree t;
+    t.word_store = std::move(words);
+    t.statement_store.resize(order.size());
+    ast::Statement* store = t.statement_store.data();
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const std::uint32_t i = order[k];
+      Raw& r = raw[i];
+      ast::Statement& s = store[k];
+      s.keyword = std::move(r.keyword);
+      s.args = {t.word_store.data() + r.args_begin, r.args_end - r.args_begin};
+      s.has_block = r.has_block;
+      s.open_offset = r.open_offset;
+      s.children = {store + child_pos[i], first[i + 1] - first[i]};
+    }
+    t.statements = {store, top};
+    t.errors = std::move(errors);
+    return t;
+  }
 };
 
 struct state_tag;
@@ -182,9 +248,11 @@ const auto dq_word =
             -x3::lit('"')];
 const auto sq_word = x3::raw[x3::lit('\'') >> *(x3::char_ - '\'' - '\n') >> -x3::lit('\'')];
 // A bare word: anything but blanks; a brace ends it only where the brace stands at the end.
-const auto bare_word =
-    x3::raw[(x3::char_ - blank - '\n' - brace - '"' - '\'') >>
-            *(!(brace >> (blank | eol | x3::eoi)) >> (x3::char_ - blank - '\n'))];
+// (one character-set test per character: the sets below say the same as "anything but a blank,
+// a newline or a brace" and "anything but those or a quote")
+const auto word_char = ~x3::char_(" \t\r\n{}");
+const auto word_start = ~x3::char_(" \t\r\n{}\"'");
+const auto bare_word = x3::raw[word_start >> *(word_char | (brace >> !(blank | eol | x3::eoi)))];
 
 const auto item = x3::raw[x3::lit('{')][on_open] | x3::raw[x3::lit('}')][on_close] |
                   dq_word[on_dq] | sq_word[on_sq] | bare_word[on_bare];
@@ -195,21 +263,25 @@ const auto file = *(+blank | eol[on_eol] | item) >> x3::eoi;
 ast::Tree parse_tree(std::string_view text) {
   BuildState st;
   st.begin = text.data();
+  // Room for about one statement and one argument per 16 bytes (a guess that spares most of
+  // the growing; an exact count would cost another pass over the text).
+  st.raw.reserve(text.size() / 16 + 1);
+  st.words.reserve(text.size() / 16 + 1);
   const char* first = text.data();
   const char* last = text.data() + text.size();
   bool ok = x3::parse(first, last, x3::with<state_tag>(std::ref(st))[file]);
   if (!ok || first != last)
     st.error(first, "unexpected character");
   for (auto it = st.stack.rbegin(); it != st.stack.rend(); ++it) {
-    const ast::Statement* s = *it;
-    std::string what = s->keyword.text;
-    for (const auto& a : s->args)
-      what += ' ' + a.text;
-    st.tree.errors.push_back(
-        {s->open_offset, what.empty() ? std::string("missing '}' for the block opened here")
-                                      : "missing '}' for '" + what + "' (block opened here)"});
+    const Raw& s = st.raw[*it];
+    std::string what = s.keyword.text;
+    for (std::uint32_t a = s.args_begin; a < s.args_end; ++a)
+      what += ' ' + st.words[a].text;
+    st.errors.push_back(
+        {s.open_offset, what.empty() ? std::string("missing '}' for the block opened here")
+                                     : "missing '}' for '" + what + "' (block opened here)"});
   }
-  return std::move(st.tree);
+  return st.finish();
 }
 
 } // namespace vigil::grammar

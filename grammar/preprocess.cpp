@@ -55,34 +55,43 @@ bool is_name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
-/// A line's content: its length before a `#` or `!` comment that is outside quotes, and
-/// whether that content holds a `$` or a `~` (so most lines skip the expansion searches).
+/// A line's content: its length before a `#` or `!` comment that is outside quotes, whether
+/// that content holds a `$` or a `~` (so most lines skip the expansion searches), and whether
+/// the line holds a NUL byte.
 struct Content {
   std::size_t length;
   bool may_expand;
+  bool nul;
 };
 
-Content content_of(std::string_view s) {
+/// Scans `s` from `from` (the first non-blank: indentation holds none of the special characters).
+Content content_of(std::string_view s, std::size_t from) {
   // Most characters are none of these: one table lookup each.
   static constexpr auto special = [] {
     std::array<bool, 256> t{};
-    for (unsigned char c : {'"', '\'', '#', '!', '$', '~'})
+    for (unsigned char c : {'"', '\'', '#', '!', '$', '~', '\\', '\0'})
       t[c] = true;
     return t;
   }();
   bool in_double = false;
   bool in_single = false;
   bool may_expand = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t comment = s.size();
+  for (std::size_t i = from; i < s.size(); ++i) {
     const char c = s[i];
-    if (!special[static_cast<unsigned char>(c)] && !(in_double && c == '\\'))
+    if (!special[static_cast<unsigned char>(c)])
       continue;
+    if (c == '\0')
+      return {comment, may_expand, true};
+    if (comment != s.size())
+      continue; // (past a comment only a NUL matters)
     if (c == '$' || c == '~') {
       may_expand = true;
-    } else if (in_double) {
-      if (c == '\\' && i + 1 < s.size())
+    } else if (c == '\\') {
+      if (in_double && i + 1 < s.size())
         ++i;
-      else if (c == '"')
+    } else if (in_double) {
+      if (c == '"')
         in_double = false;
     } else if (in_single) {
       if (c == '\'')
@@ -92,10 +101,10 @@ Content content_of(std::string_view s) {
     } else if (c == '\'') {
       in_single = true;
     } else if (c == '#' || c == '!') {
-      return {i, may_expand};
+      comment = i;
     }
   }
-  return {s.size(), may_expand};
+  return {comment, may_expand, false};
 }
 
 std::size_t skip_blanks(std::string_view s, std::size_t i) {
@@ -192,17 +201,23 @@ private:
     // Including a file adds to the map's file table, which may move the SourceFile (not the
     // text its lines are views of).
     const std::size_t count = out_.map.file(id).line_count();
+    // Room for the whole file at once (most lines go out as they are).
+    // (never less than doubling: many small includes must not copy the text once each)
+    if (const std::size_t need = out_.text.size() + out_.map.file(id).text->size();
+        need > out_.text.capacity())
+      out_.text.reserve(std::max(need, 2 * out_.text.capacity()));
+    out_.map.reserve_segments(count);
     std::optional<std::pair<std::string, Definition>> pending; // multi-line definition
     for (std::size_t n = 0; n < count; ++n) {
       const std::string_view raw = out_.map.file(id).line(n);
       Origin origin{id, std::uint32_t(n + 1), 1, true};
-      if (raw.find('\0') != std::string_view::npos) {
+      const std::size_t indent = skip_blanks(raw, 0);
+      const Content content = content_of(raw, indent);
+      if (content.nul) {
         error(origin, "line contains a NUL byte; the line is ignored");
         continue;
       }
-      std::string_view text(raw);
-      const Content content = content_of(text);
-      text = rtrim(text.substr(0, content.length));
+      std::string_view text = rtrim(raw.substr(0, content.length));
 
       if (pending) {
         bool more = !text.empty() && text.back() == '\\';
@@ -218,7 +233,7 @@ private:
         continue;
       }
 
-      std::size_t i = skip_blanks(text, 0);
+      std::size_t i = std::min(indent, text.size());
       if (i == text.size())
         continue;
 
@@ -269,12 +284,13 @@ private:
       }
 
       // include PATTERN
-      std::size_t word_end = i;
+      std::size_t word_end = text[i] == 'i' ? i : text.size();
       while (word_end < text.size() && text[word_end] != ' ' && text[word_end] != '\t')
         ++word_end;
       std::string_view first_word = text.substr(i, word_end - i);
-      if (first_word == "include" || first_word == "includer" || first_word == "includem" ||
-          first_word == "includew" || first_word == "includeb" || first_word == "includea") {
+      if (text[i] == 'i' && first_word.starts_with("include") &&
+          (first_word == "include" || first_word == "includer" || first_word == "includem" ||
+           first_word == "includew" || first_word == "includeb" || first_word == "includea")) {
         std::size_t p = skip_blanks(text, word_end);
         std::string_view pattern = text.substr(p);
         if (pattern.size() >= 2 && (pattern.front() == '"' || pattern.front() == '\'') &&

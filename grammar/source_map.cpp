@@ -19,18 +19,39 @@ std::uint32_t SourceMap::add_file(std::string path, std::string text) {
   return std::uint32_t(files_.size() - 1);
 }
 
-core::SourcePos SourceMap::resolve(std::size_t offset) const {
-  return locate(offset).first;
+std::size_t SourceMap::segment_of(std::size_t offset, std::size_t hint) const {
+  // Most lookups come in increasing order, a few lines after the last one: look there first.
+  auto from = segments_.begin();
+  if (hint < segments_.size() && segments_[hint].out_offset <= offset) {
+    for (std::size_t i = hint; i < segments_.size() && i < hint + 8; ++i)
+      if (i + 1 == segments_.size() || offset < segments_[i + 1].out_offset)
+        return i;
+    from += std::ptrdiff_t(hint);
+  }
+  auto it = std::upper_bound(from, segments_.end(), offset,
+                             [](std::size_t off, const Segment& s) { return off < s.out_offset; });
+  if (it != segments_.begin())
+    --it;
+  return std::size_t(it - segments_.begin());
+}
+
+core::SourcePos SourceMap::resolve(std::size_t offset, std::size_t* hint) const {
+  if (segments_.empty())
+    return {};
+  const std::size_t i = segment_of(offset, hint ? *hint : 0);
+  if (hint)
+    *hint = i;
+  const Segment& s = segments_[i];
+  std::uint32_t col = s.col;
+  if (s.advance && offset >= s.out_offset)
+    col += std::uint32_t(offset - s.out_offset);
+  return pos(s.file, s.line, col);
 }
 
 std::pair<core::SourcePos, std::string_view> SourceMap::locate(std::size_t offset) const {
   if (segments_.empty())
     return {};
-  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
-                             [](std::size_t off, const Segment& s) { return off < s.out_offset; });
-  if (it != segments_.begin())
-    --it;
-  const Segment& s = *it;
+  const Segment& s = segments_[segment_of(offset, 0)];
   std::uint32_t col = s.col;
   if (s.advance && offset >= s.out_offset)
     col += std::uint32_t(offset - s.out_offset);

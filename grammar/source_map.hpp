@@ -1,6 +1,7 @@
 #pragma once
 // Maps offsets in the preprocessed text back to original files, lines and columns, through
 // includes, conditionals, variable expansion and ~SEQ repetition.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -50,9 +51,16 @@ public:
 
   /// Appends a segment; segments must be added in increasing `out_offset` order.
   void add_segment(const Segment& s) { segments_.push_back(s); }
+  /// Room for `more` segments beyond those there are.
+  /// (never less than doubling, so that many small files do not copy the table once each)
+  void reserve_segments(std::size_t more) {
+    if (segments_.size() + more > segments_.capacity())
+      segments_.reserve(std::max(segments_.size() + more, 2 * segments_.capacity()));
+  }
 
-  /// The original position of output offset `offset`.
-  core::SourcePos resolve(std::size_t offset) const;
+  /// The original position of output offset `offset`. `hint` (optional) remembers where the
+  /// last lookup ended, which makes lookups in increasing order cheap.
+  core::SourcePos resolve(std::size_t offset, std::size_t* hint = nullptr) const;
   /// The original position of output offset `offset` and the text of its source line.
   std::pair<core::SourcePos, std::string_view> locate(std::size_t offset) const;
   /// The original source line text of a resolved position (empty if unknown).
@@ -62,6 +70,8 @@ public:
   std::string_view line_text(std::uint32_t file, std::uint32_t line) const;
 
 private:
+  std::size_t segment_of(std::size_t offset, std::size_t hint) const;
+
   std::vector<SourceFile> files_;
   std::vector<Segment> segments_;
 };

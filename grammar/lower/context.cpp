@@ -369,6 +369,39 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+namespace {
+std::size_t name_hash(std::string_view w) {
+  std::size_t h = 1469598103934665603ull; // FNV-1a
+  for (unsigned char ch : w)
+    h = (h ^ ch) * 1099511628211ull;
+  return h;
+}
+} // namespace
+
+KeywordIndex::KeywordIndex(std::span<const std::string_view> names)
+    : names_(names.begin(), names.end()) {
+  std::size_t size = 16;
+  while (size < names.size() * 4)
+    size *= 2;
+  slots_.assign(size, -1);
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    std::size_t at = name_hash(names_[i]) & (size - 1);
+    while (slots_[at] >= 0 && names_[std::size_t(slots_[at])] != names_[i])
+      at = (at + 1) & (size - 1);
+    if (slots_[at] < 0) // (a name listed twice keeps its first entry, as the walk found it)
+      slots_[at] = std::int16_t(i);
+  }
+}
+
+int KeywordIndex::find(std::string_view word) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t at = name_hash(word) & mask;; at = (at + 1) & mask) {
+    const int i = slots_[at];
+    if (i < 0 || names_[std::size_t(i)] == word)
+      return i;
+  }
+}
+
 void unknown_keyword(Ctx& c, const Statement& s, std::string_view block,
                      std::span<const std::string_view> candidates) {
   const std::string& kw = s.keyword.text;

@@ -3,6 +3,8 @@
 // shared machinery: diagnostics with positions, value parsers that never substitute a default
 // for a bad value, and keyword tables driving each block.
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,8 +40,8 @@ public:
   /// Diagnostics about whole objects, found after lowering (duplicates, references).
   void error(const core::config::Where& at, std::string message, std::string note = {});
   void warning(const core::config::Where& at, std::string message, std::string note = {});
-  core::config::Where where(const Word& w) const { return {map_.resolve(w.offset)}; }
-  core::SourcePos pos(std::uint32_t offset) const { return map_.resolve(offset); }
+  core::config::Where where(const Word& w) const { return {map_.resolve(w.offset, &hint_)}; }
+  core::SourcePos pos(std::uint32_t offset) const { return map_.resolve(offset, &hint_); }
   std::string describe(const core::config::Where& w) const; ///< "file:line:col"
   std::size_t error_count() const { return diags_.error_count(); }
 
@@ -91,6 +93,7 @@ private:
   core::Diagnostics& diags_;
   std::vector<Unacted> unacted_;
   int unacted_depth_ = 0;
+  mutable std::size_t hint_ = 0; ///< the source map segment of the last position asked for
 };
 
 // --- keyword tables ------------------------------------------------------------------------
@@ -129,6 +132,33 @@ bool reject_unsupported(Ctx& c, const Statement& s, std::span<const Unsupported>
 /// The keepalived keywords vigil rejects by name, wherever they appear.
 std::span<const Unsupported> unsupported_keywords();
 
+/// A keyword table's names hashed once, so that finding a block's keywords costs a hash each
+/// instead of a walk of the table (a virtual server's real servers went through 37 names twice).
+class KeywordIndex {
+public:
+  explicit KeywordIndex(std::span<const std::string_view> names);
+  /// The position of `word` among the names, or -1.
+  int find(std::string_view word) const;
+
+private:
+  std::vector<std::string_view> names_;
+  std::vector<std::int16_t> slots_; ///< open addressing, a power of two, -1 when empty
+};
+
+/// The index of `table` (built on first use, per thread: configurations are read on the main
+/// thread at start and on the worker at reload).
+template <class T> const KeywordIndex& keyword_index(std::span<const Keyword<T>> table) {
+  thread_local std::vector<std::pair<const Keyword<T>*, KeywordIndex>> cache;
+  for (const auto& [t, index] : cache)
+    if (t == table.data())
+      return index;
+  std::vector<std::string_view> names;
+  names.reserve(table.size());
+  for (const auto& k : table)
+    names.push_back(k.name);
+  return cache.emplace_back(table.data(), KeywordIndex(names)).second;
+}
+
 /// Whether a table's keywords act: each as its `acts` says, or all of them (tables whose
 /// every keyword the daemon honours, such as the checker blocks).
 enum class TableActs : std::uint8_t { per_keyword, all };
@@ -140,19 +170,24 @@ void lower_block(Ctx& c, const Statement& s, std::span<const Keyword<T>> table, 
   // Only the top level has second-phase keywords; other blocks need one pass, not two.
   const bool two_phases = std::any_of(table.begin(), table.end(),
                                       [](const Keyword<T>& k) { return k.phase == Phase::second; });
+  const KeywordIndex& index = keyword_index(table);
+  // The first pass remembers what it found for the second (up to a point).
+  constexpr std::size_t remembered = 64;
+  std::array<std::int16_t, remembered> found;
   for (Phase phase : {Phase::first, Phase::second}) {
     if (phase == Phase::second && !two_phases)
       break;
-    for (const Statement& child : s.children) {
-      const Keyword<T>* kw = nullptr;
-      const std::string_view word = child.keyword.text;
-      for (const auto& k : table)
-        // (length and first letter first: most entries differ there, without a memcmp call)
-        if (k.name.size() == word.size() && !word.empty() && k.name[0] == word[0] &&
-            k.name == word) {
-          kw = &k;
-          break;
-        }
+    for (std::size_t n = 0; n < s.children.size(); ++n) {
+      const Statement& child = s.children[n];
+      int at;
+      if (phase == Phase::second && n < remembered) {
+        at = found[n];
+      } else {
+        at = index.find(child.keyword.text);
+        if (n < remembered)
+          found[n] = std::int16_t(at);
+      }
+      const Keyword<T>* kw = at < 0 ? nullptr : &table[std::size_t(at)];
       if (kw == nullptr) {
         if (phase == Phase::first && !reject_unsupported(c, child, unsupported_keywords())) {
           std::vector<std::string_view> names;

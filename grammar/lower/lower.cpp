@@ -86,7 +86,7 @@ Config lower_tree(Ctx& c, ast::Tree tree, const LowerOptions& options) {
   for (const auto& e : tree.errors)
     c.error(e.offset, e.message);
   Statement root;
-  root.children = std::move(tree.statements); // lower_block walks a block's children
+  root.children = tree.statements; // lower_block walks a block's children
   Top top{cfg};
   lower_block<Top>(c, root, top_table, top, "");
   validate_vrrp(c, cfg);

@@ -1179,25 +1179,43 @@ void validate_lvs(Ctx& c, Config& cfg) {
       c.error(g.where, "virtual_server_group '" + g.name + "' is defined twice",
               "first defined at " + c.describe(it->second->where));
   }
-  using Key = std::tuple<int, std::string, std::uint16_t, std::uint32_t, int>;
+  using Key = std::tuple<int, core::IpAddress, std::string_view, std::uint16_t, std::uint32_t, int>;
   std::map<Key, const VirtualServer*> services;
+  // (reused for every virtual server: its real servers by address and port, then position)
+  std::vector<std::tuple<core::IpAddress, std::uint16_t, std::size_t>> by_target;
+  std::vector<std::pair<std::size_t, std::size_t>> twice; // (repeat, first)
   for (auto& vs : cfg.virtual_servers) {
     if (vs.kind == core::config::VsKind::group && !groups.count(vs.group))
       c.error(vs.where, "virtual_server group '" + vs.group + "' is not a virtual_server_group");
-    Key k{int(vs.kind), vs.address ? vs.address->to_string() : vs.group, vs.port, vs.fwmark,
+    Key k{int(vs.kind),    vs.address.value_or(core::IpAddress()), vs.group, vs.port, vs.fwmark,
           int(vs.protocol)};
     auto [it, fresh] = services.emplace(k, &vs);
     if (!fresh)
       c.error(vs.where, "this virtual_server is defined twice",
               "first defined at " + c.describe(it->second->where));
-    std::map<std::pair<core::IpAddress, std::uint16_t>, const RealServer*> seen;
+    by_target.clear();
+    twice.clear();
+    for (std::size_t r = 0; r < vs.real_servers.size(); ++r)
+      by_target.emplace_back(vs.real_servers[r].address, vs.real_servers[r].port, r);
+    std::sort(by_target.begin(), by_target.end());
+    for (std::size_t i = 1; i < by_target.size(); ++i)
+      if (std::get<0>(by_target[i]) == std::get<0>(by_target[i - 1]) &&
+          std::get<1>(by_target[i]) == std::get<1>(by_target[i - 1])) {
+        std::size_t first = i - 1;
+        while (first > 0 && std::get<0>(by_target[first - 1]) == std::get<0>(by_target[i]) &&
+               std::get<1>(by_target[first - 1]) == std::get<1>(by_target[i]))
+          --first;
+        twice.emplace_back(std::get<2>(by_target[i]), std::get<2>(by_target[first]));
+      }
+    std::sort(twice.begin(), twice.end()); // reported in the file's order
+    for (const auto& [r, first] : twice) {
+      const RealServer& rs = vs.real_servers[r];
+      c.error(rs.where,
+              "real_server " + rs.address.to_string() + " port " + std::to_string(rs.port) +
+                  " appears twice in this virtual_server",
+              "first at " + c.describe(vs.real_servers[first].where));
+    }
     for (const auto& rs : vs.real_servers) {
-      auto [rit, rfresh] = seen.emplace(std::make_pair(rs.address, rs.port), &rs);
-      if (!rfresh)
-        c.error(rs.where,
-                "real_server " + rs.address.to_string() + " port " + std::to_string(rs.port) +
-                    " appears twice in this virtual_server",
-                "first at " + c.describe(rit->second->where));
       for (const auto& k : rs.checkers)
         if (k.kind == CheckerKind::file_check && !k.track_file.empty() &&
             !cfg.find_track_file(k.track_file))

@@ -66,3 +66,60 @@ TEST_CASE("a block without a keyword is an error") {
   REQUIRE(t.statements.size() == 1);
   CHECK(t.statements[0].keyword.text == "b");
 }
+
+TEST_CASE("the flat tree keeps each block's children together, whatever the nesting") {
+  auto t = parse_tree("a 1 {\n b 2 3 {\n  c\n  d 4\n }\n e\n}\nf {\n g { h 5 }\n}\ni 6 7 8\n");
+  REQUIRE(t.errors.empty());
+  REQUIRE(t.statements.size() == 3);
+  const auto& a = t.statements[0];
+  CHECK(a.keyword.text == "a");
+  REQUIRE(a.args.size() == 1);
+  CHECK(a.args[0].text == "1");
+  REQUIRE(a.children.size() == 2);
+  const auto& b = a.children[0];
+  CHECK(b.keyword.text == "b");
+  REQUIRE(b.args.size() == 2);
+  CHECK(b.args[1].text == "3");
+  REQUIRE(b.children.size() == 2);
+  CHECK(b.children[0].keyword.text == "c");
+  CHECK(b.children[0].args.empty());
+  CHECK(b.children[1].args[0].text == "4");
+  CHECK(a.children[1].keyword.text == "e");
+  CHECK(a.children[1].children.empty());
+  const auto& g = t.statements[1].children[0];
+  CHECK(g.keyword.text == "g");
+  REQUIRE(g.children.size() == 1);
+  CHECK(g.children[0].keyword.text == "h");
+  CHECK(g.children[0].args[0].text == "5");
+  CHECK(t.statements[2].args.size() == 3);
+  CHECK(t.statements[2].args[2].text == "8");
+}
+
+TEST_CASE("a moved tree's views stay valid") {
+  auto t = parse_tree("x {\n y 1\n}\n");
+  vigil::grammar::ast::Tree moved = std::move(t);
+  vigil::grammar::ast::Tree again;
+  again = std::move(moved);
+  REQUIRE(again.statements.size() == 1);
+  REQUIRE(again.statements[0].children.size() == 1);
+  CHECK(again.statements[0].children[0].args[0].text == "1");
+}
+
+TEST_CASE("what a keyword-less block holds is dropped with it") {
+  auto t = parse_tree("a {\n {\n  lost 1 { deeper }\n }\n kept 2\n}\nb\n");
+  REQUIRE(t.errors.size() == 1);
+  REQUIRE(t.statements.size() == 2);
+  REQUIRE(t.statements[0].children.size() == 1);
+  CHECK(t.statements[0].children[0].keyword.text == "kept");
+  CHECK(t.statements[1].keyword.text == "b");
+}
+
+TEST_CASE("a brace inside a bare word is part of it; at its end it opens or closes a block") {
+  auto t = parse_tree("r a{b}c x}{y {\n z\n}\n");
+  REQUIRE(t.errors.empty());
+  REQUIRE(t.statements.size() == 1);
+  REQUIRE(t.statements[0].args.size() == 2);
+  CHECK(t.statements[0].args[0].text == "a{b}c");
+  CHECK(t.statements[0].args[1].text == "x}{y");
+  CHECK(t.statements[0].children.size() == 1);
+}

@@ -163,3 +163,19 @@ TEST_CASE("includes: relative, glob, braces, missing, cycles") {
   auto m = preprocess_file((t.path / "nope.conf").string(), PreprocessOptions{}, missing);
   CHECK(m.main_file_missing);
 }
+
+TEST_CASE("a NUL byte anywhere on a line drops the line, even inside a comment") {
+  core::Diagnostics d;
+  using namespace std::string_literals;
+  CHECK(pp("a 1\nb \0 2\nc 3 # x\0y\n  d 4\n"s, d) == "a 1\nd 4\n");
+  REQUIRE(d.items().size() == 2);
+  CHECK(d.items()[0].pos.line == 2);
+  CHECK(d.items()[1].pos.line == 3);
+}
+
+TEST_CASE("indentation, comments and words that only start like include") {
+  core::Diagnostics d;
+  CHECK(pp("\t  inclusive 1\n   includes\n  # include nothing\n\t! x\n  \"a # b\" # c\n", d) ==
+        "inclusive 1\nincludes\n\"a # b\"\n");
+  CHECK(d.items().empty());
+}
