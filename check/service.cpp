@@ -87,6 +87,7 @@ ServiceEvents Service::shutdown() const {
 
 std::vector<Destination> Service::desired() const {
   std::vector<Destination> out;
+  out.reserve(rs_.size() + 1);
   const bool sorry_active = !quorum_up_ && vs_->sorry_server;
   for (std::size_t i = 0; i < rs_.size(); ++i) {
     const auto& rs = vs_->real_servers[i];

@@ -68,7 +68,12 @@ public:
   App(const Options& options, const Logs& logs) : options_(options), logs_(logs) {}
 
   int run() {
+    const auto began = std::chrono::steady_clock::now();
     auto loaded = load(UnactedPolicy::error);
+    logs_.config->debug("read {} in {} ms", options_.config_file,
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - began)
+                            .count());
     if (!loaded.config) {
       std::fputs(core::render_all(loaded.diagnostics).c_str(), stderr);
       logs_.config->error("cannot start: the configuration {} has errors", options_.config_file);
@@ -192,8 +197,14 @@ private:
     co_await interfaces_->load();
     notifier_->configure(*config_);
     snmp_->configure(config_->global_defs);
-    for (auto& s : subsystems_)
+    for (auto& s : subsystems_) {
+      const auto began = std::chrono::steady_clock::now();
       s->start(config_);
+      logs_.daemon->debug("{} started in {} ms", s->name(),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - began)
+                              .count());
+    }
     started_ = std::chrono::steady_clock::now();
     running_ = true;
     logs_.daemon->info("vigild ready: version {}, config {}, router_id {}, {} vrrp instance(s), {} "

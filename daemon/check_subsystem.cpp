@@ -502,8 +502,8 @@ private:
       auto found = old_by_name.find(s->name);
       const ServiceRun* before = found == old_by_name.end() ? nullptr : found->second;
       if (!before) {
-        log_.info("Virtual server {}: {} real server(s), quorum {}", s->name,
-                  vs.real_servers.size(), vs.quorum);
+        log_.debug("Virtual server {}: {} real server(s), quorum {}", s->name,
+                   vs.real_servers.size(), vs.quorum);
         // keepalived reports the quorum at start either way (Gained quorum, quorum_up, the
         // VS UP line), not only when it is missing.
         auto events = s->svc.start();

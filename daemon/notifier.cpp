@@ -282,13 +282,19 @@ void Notifier::real_server(const core::config::VirtualServer& vs,
 }
 
 void Notifier::quorum(const core::config::VirtualServer& vs, bool up) {
+  const auto& script = up ? vs.quorum_up : vs.quorum_down;
+  const bool run = script && !script->argv.empty();
+  const bool mail = (vs.smtp_alert || globals_.smtp_alert_checker) && alerter_;
+  const bool fifo = std::any_of(fifos_.begin(), fifos_.end(), [](const auto& f) { return f.lvs; });
+  if (!run && !mail && !fifo)
+    return; // nobody listens (thousands of virtual servers gain their quorum at start)
   const std::string state = up ? "UP" : "DOWN";
   const std::string vs_name = core::config::describe_vs(vs);
-  fifo_line(Channel::lvs, "VS " + vs_name + " " + state);
-  const auto& script = up ? vs.quorum_up : vs.quorum_down;
-  if (script && !script->argv.empty())
+  if (fifo)
+    fifo_line(Channel::lvs, "VS " + vs_name + " " + state);
+  if (run)
     run_scripts("VS " + vs_name, {&*script}, {});
-  if ((vs.smtp_alert || globals_.smtp_alert_checker) && alerter_) {
+  if (mail) {
     core::Mail m;
     m.from = globals_.notification_email_from;
     m.to = globals_.notification_email;
