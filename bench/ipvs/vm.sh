@@ -6,14 +6,16 @@
 #
 # One config: N virtual servers with M NAT real servers each (2300 x 16 = 36,800, the size of
 # keepalived #2318), no checkers (every real server is up from the start). For each daemon:
-# the time from its start until the kernel holds the whole table (polling /proc/net/ip_vs);
-# for vigild also the time to repair the table after `ipvsadm -C` (keepalived never repairs
-# it). Under TCG everything runs 8-11x slower than on the host: the ratio is the point.
+# the time from its start until the kernel holds the whole table, in ROUNDS (3) alternating
+# rounds with the median ratio; for vigild also the time to repair the table after
+# `ipvsadm -C` (keepalived never repairs it) and a restart right after a stop. Under TCG
+# everything runs 8-11x slower than on the host: the ratio is the point.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NVS=${1:-2300}
 NRS=${2:-16}
 VIGILD=${3:-$ROOT/build/daemon/vigild}
+ROUNDS=${ROUNDS:-3} # keepalived-then-vigild rounds; the ratio reported is their median
 source "$ROOT/bench/vm_payload.sh" ipvs
 python3 - "$NVS" "$NRS" > "$P/bench.conf" <<'PY'
 import sys
@@ -37,8 +39,6 @@ modprobe ip_vs && modprobe ip_vs_wrr
 # Each daemon in a network namespace of its own, so each starts from a fresh IPVS table: after a
 # flush the kernel keeps deleted real servers in a trash list for a while and every add walks
 # it, which would bill keepalived's leftovers to the second daemon.
-for n in ka vg; do ip netns add \$n && ip -n \$n link set lo up; done
-# (the namespaces also give each daemon a fresh table: see the note on the trash below)
 now() { echo \$EPOCHREALTIME; } # bash's wall clock, in microseconds, as vigild's log
 # since T0 of the first log line of vigild matching PATTERN: "since_log NAME PATTERN T0"
 since_log() {
@@ -75,13 +75,31 @@ for d in "./bin/keepalived -t -f ./bench.conf" "./bin/vigild -t --config ./bench
   a=\$(now); \$d >/dev/null 2>&1; b=\$(now)
   awk -v d="\$(basename "\${d%% *}")" -v a=\$a -v b=\$b 'BEGIN { printf "RESULT config_test %s %.2f s\\n", d, b - a }'
 done
-t0=\$(now)
-ip netns exec ka ./bin/keepalived -n -l -D -C -f ./bench.conf -p /tmp/ka.pid -c /tmp/kc.pid >/tmp/ka.log 2>&1 &
-until_full keepalived ka \$t0
-kill -KILL \$(pidof keepalived) 2>/dev/null; sleep 1
-# /proc/net/ip_vs walks one hash table shared by every namespace and miscounts when another
-# namespace holds a large table: keepalived's goes with its namespace.
-ip netns del ka; sleep 3
+# ROUNDS rounds, each keepalived then vigild, each in a namespace of its own that goes away
+# before the next start. The machine is shared: one daemon's start can land in a busy moment and
+# the other's in a quiet one (single runs here gave ratios from 0.20 to 0.34 for the same
+# binaries), so the ratio is taken per round and the median reported.
+for r in \$(seq $ROUNDS); do
+  ip netns add ka && ip -n ka link set lo up
+  t0=\$(now)
+  ip netns exec ka ./bin/keepalived -n -l -D -C -f ./bench.conf -p /tmp/ka.pid -c /tmp/kc.pid >/tmp/ka.log 2>&1 &
+  until_full keepalived ka \$t0
+  kill -KILL \$(pidof keepalived) 2>/dev/null; sleep 1
+  # /proc/net/ip_vs walks one hash table shared by every namespace and miscounts when another
+  # namespace holds a large table: keepalived's goes with its namespace.
+  ip netns del ka; sleep 3
+  [ \$r = $ROUNDS ] && break # (the last round's vigild goes on below, with the repair)
+  ip netns add vg && ip -n vg link set lo up
+  t0=\$(now)
+  ip netns exec vg ./bin/vigild --config ./bench.conf --log-level info >/tmp/vigild.log 2>&1 &
+  V=\$!
+  until_full vigild vg \$t0
+  since_log vigild_ready "vigild ready" \$t0
+  since_log vigild_first_pass_done "IPVS: pass 1:" \$t0
+  kill \$V; wait \$V
+  ip netns del vg; sleep 3
+done
+ip netns add vg && ip -n vg link set lo up
 t0=\$(now)
 ip netns exec vg ./bin/vigild --config ./bench.conf --log-level info >/tmp/vigild.log 2>&1 &
 V=\$!
@@ -108,5 +126,11 @@ GUEST
 export IPVS_VM_TIMEOUT=${IPVS_VM_TIMEOUT:-1500}
 out=$("$VMDIR/run.sh" "$P" "bash ./guest.sh" 2>&1 | tee /dev/stderr | grep '^RESULT' || true)
 echo "$out"
-awk '/RESULT keepalived /{k=$4} /RESULT vigild /{v=$4} END {
-  if (k > 0 && v > 0) printf "vigild / keepalived time to the full table: %.3f (goal <= 0.2)\n", v / k }' <<<"$out"
+awk '/RESULT keepalived /{k[++nk]=$4} /RESULT vigild /{v[++nv]=$4} END {
+  n = nk < nv ? nk : nv
+  for (i = 1; i <= n; ++i) {
+    r[i] = v[i] / k[i]
+    printf "round %d: vigild %.2f s, keepalived %.2f s, ratio %.3f\n", i, v[i], k[i], r[i]
+  }
+  for (i = 1; i <= n; ++i) for (j = i + 1; j <= n; ++j) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+  if (n > 0) printf "vigild / keepalived time to the full table, median of %d rounds: %.3f (goal <= 0.2)\n", n, r[int((n + 1) / 2)] }' <<<"$out"
