@@ -21,57 +21,55 @@ namespace x3 = boost::spirit::x3;
 
 constexpr std::uint32_t none = UINT32_MAX;
 
-/// A statement while the tree is being read: its place is known only by its parent's index.
-struct Raw {
-  ast::Word keyword;
+/// Where a statement sits while the tree is being read (its place among its parent's children
+/// is known only at the end).
+struct Link {
   std::uint32_t parent = none;  ///< none: the top level
   std::uint32_t args_begin = 0; ///< its arguments are words [args_begin, args_end)
   std::uint32_t args_end = 0;
-  std::uint32_t open_offset = 0;
-  bool has_block = false;
   bool orphan =
       false; ///< a block opened without a keyword (error recovery): dropped, with its content
 };
 
 struct BuildState {
   const char* begin = nullptr;
-  std::vector<Raw> raw;             ///< every statement, in file order
-  std::vector<ast::Word> words;     ///< every argument, in file order
-  std::vector<std::uint32_t> stack; ///< open blocks, innermost last
-  std::uint32_t current = none;     ///< statement being built on this line
-  std::uint32_t last = none;        ///< may still take a `{`
+  std::vector<ast::Statement> stmts; ///< every statement, in file order (the tree's own array)
+  std::vector<Link> links;           ///< per statement
+  std::vector<ast::Word> words;      ///< every argument, in file order
+  std::vector<std::uint32_t> stack;  ///< open blocks, innermost last
+  std::uint32_t current = none;      ///< statement being built on this line
+  std::uint32_t last = none;         ///< may still take a `{`
   std::vector<ast::SyntaxError> errors;
 
   std::uint32_t offset(const char* p) const { return std::uint32_t(p - begin); }
   void error(const char* at, std::string msg) { errors.push_back({offset(at), std::move(msg)}); }
 
+  std::uint32_t add(bool orphan) {
+    stmts.emplace_back();
+    const auto at = std::uint32_t(words.size());
+    links.push_back({stack.empty() ? none : stack.back(), at, at, orphan});
+    return std::uint32_t(stmts.size() - 1);
+  }
+
   void word(ast::Word&& w) {
     if (current == none) {
-      Raw& r = raw.emplace_back();
-      r.keyword = std::move(w);
-      r.parent = stack.empty() ? none : stack.back();
-      r.args_begin = r.args_end = std::uint32_t(words.size());
-      current = last = std::uint32_t(raw.size() - 1);
+      current = last = add(false);
+      stmts[current].keyword = std::move(w);
     } else {
       words.push_back(std::move(w));
-      raw[current].args_end = std::uint32_t(words.size());
+      links[current].args_end = std::uint32_t(words.size());
     }
   }
 
   void open(const char* at) {
-    if (last != none && !raw[last].has_block) {
-      raw[last].has_block = true;
-      raw[last].open_offset = offset(at);
-      stack.push_back(last);
-    } else {
+    std::uint32_t block = last;
+    if (block == none || stmts[block].has_block) {
       error(at, "'{' without a keyword before it");
-      Raw& r = raw.emplace_back();
-      r.parent = stack.empty() ? none : stack.back();
-      r.has_block = true;
-      r.orphan = true;
-      r.open_offset = offset(at);
-      stack.push_back(std::uint32_t(raw.size() - 1));
+      block = add(true);
     }
+    stmts[block].has_block = true;
+    stmts[block].open_offset = offset(at);
+    stack.push_back(block);
     current = none;
     last = none;
   }
@@ -87,53 +85,45 @@ struct BuildState {
 
   void end_of_line() { current = none; }
 
-  /// Lays the statements out so that each block's children are consecutive, and hands the
-  /// storage to the tree.
+  /// Lists each block's children (and the top level) and hands the arrays to the tree.
   ast::Tree finish() {
-    const std::size_t n = raw.size();
-    // Each statement's children in file order: kids[first[p] .. first[p + 1]).
+    const std::size_t n = stmts.size();
+    // index_store: the top level, then the children of statement p at [first[p], first[p + 1]).
     std::vector<std::uint32_t> first(n + 1, 0);
-    for (const Raw& r : raw)
-      if (!r.orphan && r.parent != none)
-        ++first[r.parent + 1];
+    std::uint32_t top = 0;
+    for (const Link& l : links)
+      if (l.orphan)
+        continue;
+      else if (l.parent == none)
+        ++top;
+      else
+        ++first[l.parent + 1];
+    first[0] = top;
     for (std::size_t i = 1; i <= n; ++i)
       first[i] += first[i - 1];
-    std::vector<std::uint32_t> kids(first[n]);
+    ast::Tree t;
+    t.index_store.resize(first[n]);
     {
+      std::uint32_t roots = 0;
       std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
       for (std::uint32_t i = 0; i < n; ++i)
-        if (!raw[i].orphan && raw[i].parent != none)
-          kids[fill[raw[i].parent]++] = i;
+        if (links[i].orphan)
+          continue;
+        else if (links[i].parent == none)
+          t.index_store[roots++] = i;
+        else
+          t.index_store[fill[links[i].parent]++] = i;
     }
-    // Final order: the top level, then each placed statement's children as one run. Orphans
-    // and what they hold are never placed.
-    std::vector<std::uint32_t> order;
-    order.reserve(n);
-    for (std::uint32_t i = 0; i < n; ++i)
-      if (raw[i].parent == none && !raw[i].orphan)
-        order.push_back(i);
-    const std::size_t top = order.size();
-    std::vector<std::uint32_t> child_pos(n, 0);
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      const std::uint32_t r = order[k];
-      child_pos[r] = std::uint32_t(order.size());
-      order.insert(order.end(), kids.begin() + first[r], kids.begin() + first[r + 1]);
-    }
-    ast::Tree t;
     t.word_store = std::move(words);
-    t.statement_store.resize(order.size());
-    ast::Statement* store = t.statement_store.data();
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      const std::uint32_t i = order[k];
-      Raw& r = raw[i];
-      ast::Statement& s = store[k];
-      s.keyword = std::move(r.keyword);
-      s.args = {t.word_store.data() + r.args_begin, r.args_end - r.args_begin};
-      s.has_block = r.has_block;
-      s.open_offset = r.open_offset;
-      s.children = {store + child_pos[i], first[i + 1] - first[i]};
+    t.statement_store = std::move(stmts);
+    const ast::Statement* base = t.statement_store.data();
+    const std::uint32_t* index = t.index_store.data();
+    for (std::size_t i = 0; i < n; ++i) {
+      ast::Statement& s = t.statement_store[i];
+      s.args = {t.word_store.data() + links[i].args_begin, links[i].args_end - links[i].args_begin};
+      s.children = {base, {index + first[i], first[i + 1] - first[i]}};
     }
-    t.statements = {store, top};
+    t.statements = {base, {index, top}};
     t.errors = std::move(errors);
     return t;
   }
@@ -304,7 +294,8 @@ ast::Tree parse_tree(std::string_view text) {
   st.begin = text.data();
   // Room for about one statement and one argument per 16 bytes (a guess that spares most of
   // the growing; an exact count would cost another pass over the text).
-  st.raw.reserve(text.size() / 16 + 1);
+  st.stmts.reserve(text.size() / 16 + 1);
+  st.links.reserve(text.size() / 16 + 1);
   st.words.reserve(text.size() / 16 + 1);
   const char* first = text.data();
   const char* last = text.data() + text.size();
@@ -312,9 +303,9 @@ ast::Tree parse_tree(std::string_view text) {
   if (!ok || first != last)
     st.error(first, "unexpected character");
   for (auto it = st.stack.rbegin(); it != st.stack.rend(); ++it) {
-    const Raw& s = st.raw[*it];
+    const ast::Statement& s = st.stmts[*it];
     std::string what = s.keyword.text;
-    for (std::uint32_t a = s.args_begin; a < s.args_end; ++a)
+    for (std::uint32_t a = st.links[*it].args_begin; a < st.links[*it].args_end; ++a)
       what += ' ' + st.words[a].text;
     st.errors.push_back(
         {s.open_offset, what.empty() ? std::string("missing '}' for the block opened here")
