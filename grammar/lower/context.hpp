@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -148,7 +149,9 @@ private:
 /// The index of `table` (built on first use, per thread: configurations are read on the main
 /// thread at start and on the worker at reload).
 template <class T> const KeywordIndex& keyword_index(std::span<const Keyword<T>> table) {
-  thread_local std::vector<std::pair<const Keyword<T>*, KeywordIndex>> cache;
+  // (a deque: blocks nest, and an outer block's index must stay where it is while an inner
+  // block of the same draft type adds its table's)
+  thread_local std::deque<std::pair<const Keyword<T>*, KeywordIndex>> cache;
   for (const auto& [t, index] : cache)
     if (t == table.data())
       return index;

@@ -2,7 +2,10 @@
 
 #include "core/diagnostic.hpp"
 #include "grammar/lower/context.hpp"
+#include "grammar/load.hpp"
 #include "grammar/preprocess.hpp"
+
+#include <thread>
 
 using namespace vigil;
 
@@ -59,4 +62,25 @@ TEST_CASE("a keyword index finds every name and nothing else") {
   for (int i = 0; i < 300; ++i)
     CHECK(big.find(many[std::size_t(i)]) == i);
   CHECK(big.find("kw300") == -1);
+}
+
+TEST_CASE("nested blocks of one draft type keep their keyword indexes apart (fresh thread)") {
+  // SMTP_CHECK's host blocks use a second table of the checker's draft type: the outer block's
+  // index must survive the inner one being built (each thread builds its own, so this runs on a
+  // thread of its own to start from none).
+  bool ok = false;
+  std::string diags;
+  std::thread([&] {
+    grammar::LoadOptions o;
+    o.hostname = "n";
+    auto r = grammar::load_text("virtual_server 10.0.0.1 25 {\n protocol TCP\n"
+                                " real_server 10.0.0.2 25 {\n  SMTP_CHECK {\n   host {\n"
+                                "    connect_ip 10.0.0.3\n    connect_port 25\n   }\n"
+                                "   helo_name x\n   connect_timeout 3\n  }\n }\n}\n",
+                                "n.conf", o);
+    ok = r.config != nullptr;
+    diags = core::render_all(r.diagnostics);
+  }).join();
+  CHECK(ok);
+  INFO(diags);
 }
