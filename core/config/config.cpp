@@ -22,6 +22,7 @@ template <class T> const T* find_named(const std::vector<T>& items, std::string_
 // Writes any described model type through the shared JSON writer.
 template <class> struct is_optional : std::false_type {};
 template <class U> struct is_optional<std::optional<U>> : std::true_type {};
+template <class U> struct is_optional<Boxed<U>> : std::true_type {};
 template <class> struct is_vector : std::false_type {};
 template <class U> struct is_vector<std::vector<U>> : std::true_type {};
 

@@ -134,7 +134,7 @@ struct Checker {
   // SMTP_CHECK
   std::optional<std::string> helo_name;
   // MISC_CHECK
-  std::optional<Command> misc_path;
+  Boxed<Command> misc_path;
   std::optional<Micros> misc_timeout; ///< unset: delay_loop
   bool misc_dynamic = false;
   // DNS_CHECK
@@ -169,8 +169,8 @@ struct RealServer {
   std::uint32_t weight = 1;
   Forwarding forwarding;
   bool inhibit_on_failure = false;
-  std::optional<Command> notify_up;
-  std::optional<Command> notify_down;
+  Boxed<Command> notify_up;
+  Boxed<Command> notify_down;
   std::optional<std::uint32_t> uthreshold;
   std::optional<std::uint32_t> lthreshold;
   bool smtp_alert = false;
@@ -211,8 +211,8 @@ struct VirtualServer {
   bool omega = false;
   std::uint32_t quorum = 1;
   std::uint32_t hysteresis = 0;
-  std::optional<Command> quorum_up;
-  std::optional<Command> quorum_down;
+  Boxed<Command> quorum_up;
+  Boxed<Command> quorum_down;
   std::optional<IpAddress> sorry_server;
   std::uint16_t sorry_server_port = 0;
   bool sorry_server_inhibit = false;

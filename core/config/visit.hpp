@@ -8,11 +8,14 @@
 #include <boost/describe/members.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include "core/config/common.hpp"
+
 namespace vigil::core::config {
 
 namespace detail {
 template <class> struct is_optional : std::false_type {};
 template <class U> struct is_optional<std::optional<U>> : std::true_type {};
+template <class U> struct is_optional<Boxed<U>> : std::true_type {};
 template <class> struct is_vector : std::false_type {};
 template <class U> struct is_vector<std::vector<U>> : std::true_type {};
 } // namespace detail

@@ -284,6 +284,11 @@ void Ctx::set_command(const Statement& s, std::optional<core::config::Command>& 
     field = std::move(*c);
 }
 
+void Ctx::set_command(const Statement& s, core::config::Boxed<core::config::Command>& field) {
+  if (auto c = command(s))
+    field = std::move(*c);
+}
+
 std::vector<std::string> Ctx::word_list(const Statement& s) {
   std::vector<std::string> out;
   if (!s.args.empty())

@@ -86,6 +86,7 @@ public:
   void set_string(const Statement& s, std::optional<std::string>& field);
   void set_ip(const Statement& s, std::optional<core::IpAddress>& field);
   void set_command(const Statement& s, std::optional<core::config::Command>& field);
+  void set_command(const Statement& s, core::config::Boxed<core::config::Command>& field);
   /// A block whose lines are single words (e.g. `notification_email`, sync-group `group`).
   std::vector<std::string> word_list(const Statement& s);
 
