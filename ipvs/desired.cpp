@@ -87,7 +87,7 @@ void fill(ServiceEntry& e, std::span<const Wanted> dests) {
       d.tunnel_port = w.forwarding.tunnel_port;
       d.tunnel_flags = std::uint16_t(w.forwarding.tunnel_csum);
     }
-    e.destinations[{d.address, d.port}] = d;
+    e.destinations.insert_or_assign({d.address, d.port}, d);
   }
 }
 
@@ -131,7 +131,7 @@ void add_services(Table& table, const core::config::VirtualServer& vs,
     e.service = base_service(vs, key.family);
     e.service.key = key;
     fill(e, dests);
-    table[key] = std::move(e);
+    table.insert_or_assign(key, std::move(e));
   };
   const auto proto = protocol_number(vs.protocol);
   switch (vs.kind) {

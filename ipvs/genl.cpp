@@ -19,16 +19,21 @@ std::uint16_t af_of(core::Family f) {
   return f == core::Family::inet ? af_inet : af_inet6;
 }
 
-/// Appends netlink attributes (4-byte aligned TLVs, host-order lengths and types).
+/// Appends netlink attributes (4-byte aligned TLVs, host-order lengths and types): one resize
+/// and one copy per attribute, into a buffer that may hold other messages before this one.
 class Writer {
 public:
   explicit Writer(Bytes& out) : out_(out) {}
 
   void put(std::uint16_t type, const void* data, std::size_t len) {
-    std::size_t at = begin(type);
-    const auto* p = static_cast<const std::uint8_t*>(data);
-    out_.insert(out_.end(), p, p + len);
-    end(at);
+    const std::size_t at = out_.size();
+    const std::size_t total = 4 + len;
+    out_.resize(at + ((total + 3) & ~std::size_t(3))); // (the padding is zeroed)
+    std::uint8_t* p = out_.data() + at;
+    const auto l = std::uint16_t(total);
+    std::memcpy(p, &l, 2);
+    std::memcpy(p + 2, &type, 2);
+    std::memcpy(p + 4, data, len);
   }
   void u8(std::uint16_t type, std::uint8_t v) { put(type, &v, 1); }
   void u16(std::uint16_t type, std::uint16_t v) { put(type, &v, 2); }
@@ -43,39 +48,47 @@ public:
     std::memcpy(b, a.data(), a.size());
     put(type, b, sizeof b);
   }
-  std::size_t begin(std::uint16_t type) {
-    std::size_t at = out_.size();
+  void begin_nest(std::uint16_t type, std::size_t& at) {
+    at = out_.size();
     out_.resize(at + 4);
-    std::uint16_t t = type;
+    const auto t = std::uint16_t(type | nla_f_nested);
     std::memcpy(out_.data() + at + 2, &t, 2);
-    return at;
   }
-  void begin_nest(std::uint16_t type, std::size_t& at) { at = begin(type | nla_f_nested); }
-  void end(std::size_t at) {
+  void end(std::size_t at) { // (every attribute inside is aligned already)
     auto len = std::uint16_t(out_.size() - at);
     std::memcpy(out_.data() + at, &len, 2);
-    while (out_.size() % 4 != 0)
-      out_.push_back(0);
   }
 
 private:
   Bytes& out_;
 };
 
+/// Starts a message at the end of `m` (which may hold others); returns where it starts.
+std::size_t header_to(Bytes& m, std::uint16_t family_id, std::uint8_t cmd, std::uint16_t flags) {
+  const std::size_t at = m.size();
+  m.resize(at + nlmsg_header + genl_header, 0);
+  std::memcpy(m.data() + at + 4, &family_id, 2);
+  std::memcpy(m.data() + at + 6, &flags, 2);
+  m[at + nlmsg_header] = cmd;
+  m[at + nlmsg_header + 1] = family_version;
+  return at;
+}
+
 Bytes header(std::uint16_t family_id, std::uint8_t cmd, std::uint16_t flags) {
   Bytes m;
   m.reserve(256); // every IPVS request fits: one allocation per message
-  m.resize(nlmsg_header + genl_header, 0);
-  std::memcpy(m.data() + 4, &family_id, 2);
-  std::memcpy(m.data() + 6, &flags, 2);
-  m[nlmsg_header] = cmd;
-  m[nlmsg_header + 1] = family_version;
+  header_to(m, family_id, cmd, flags);
   return m;
 }
 
+/// Sets the length of the message that starts at `at` and ends at the end of `m`.
+void finish_at(Bytes& m, std::size_t at) {
+  auto len = std::uint32_t(m.size() - at);
+  std::memcpy(m.data() + at, &len, 4);
+}
+
 void finish(Bytes& m) {
-  auto len = std::uint32_t(m.size());
-  std::memcpy(m.data(), &len, 4);
+  finish_at(m, 0);
 }
 
 void service_key(Writer& w, const ServiceKey& k) {
@@ -218,17 +231,23 @@ std::optional<core::IpAddress> get_address(const Attrs& a, std::uint16_t type, c
 
 } // namespace
 
-Bytes encode(const Op& op, std::uint16_t family_id) {
+void encode_to(const Op& op, std::uint16_t family_id, Bytes& out) {
   static constexpr std::uint8_t cmds[] = {cmd_new_service, cmd_set_service, cmd_new_dest,
                                           cmd_set_dest,    cmd_del_dest,    cmd_del_service};
   const auto cmd = cmds[std::size_t(op.kind)];
-  Bytes m = header(family_id, cmd, nlm_f_request | nlm_f_ack);
-  Writer w(m);
+  const std::size_t at = header_to(out, family_id, cmd, nlm_f_request | nlm_f_ack);
+  Writer w(out);
   const bool service_op = op.kind == OpKind::add_service || op.kind == OpKind::edit_service;
   service_attr(w, op.service, service_op);
   if (!service_op && op.destination)
     dest_attr(w, *op.destination, op.kind != OpKind::delete_destination);
-  finish(m);
+  finish_at(out, at);
+}
+
+Bytes encode(const Op& op, std::uint16_t family_id) {
+  Bytes m;
+  m.reserve(256); // every IPVS request fits: one allocation per message
+  encode_to(op, family_id, m);
   return m;
 }
 

@@ -101,6 +101,8 @@ using Bytes = std::vector<std::uint8_t>;
 
 /// The message that applies `op` (NEW/SET/DEL_SERVICE, NEW/SET/DEL_DEST) for family `family_id`.
 Bytes encode(const Op& op, std::uint16_t family_id);
+/// The same message appended to `out` (a batch: messages back to back, each 4-byte aligned).
+void encode_to(const Op& op, std::uint16_t family_id, Bytes& out);
 /// Dump requests: every service; the destinations of one service.
 Bytes dump_services(std::uint16_t family_id);
 Bytes dump_destinations(std::uint16_t family_id, const ServiceKey& service);

@@ -284,34 +284,51 @@ void NetlinkSocket::lose_batches(const NetlinkError& why) {
 
 void NetlinkSocket::request_batch(const std::vector<std::vector<std::uint8_t>>& msgs,
                                   RefusedHandler on_refused, DoneHandler on_done) {
-  if (msgs.empty()) {
-    if (on_done)
-      on_done(nullptr);
-    return;
-  }
   std::size_t total = 0;
   for (const auto& m : msgs)
     total += NLMSG_ALIGN(m.size());
   std::vector<std::uint8_t> datagram(total, 0);
-  const std::uint32_t first = take_seqs(static_cast<std::uint32_t>(msgs.size()));
   std::size_t at = 0;
-  for (std::size_t i = 0; i < msgs.size(); ++i) {
-    std::memcpy(datagram.data() + at, msgs[i].data(), msgs[i].size());
-    auto* nlh = reinterpret_cast<nlmsghdr*>(datagram.data() + at);
+  for (const auto& m : msgs) {
+    std::memcpy(datagram.data() + at, m.data(), m.size());
+    at += NLMSG_ALIGN(m.size());
+  }
+  request_batch(std::move(datagram), std::move(on_refused), std::move(on_done));
+}
+
+void NetlinkSocket::request_batch(std::vector<std::uint8_t> datagram, RefusedHandler on_refused,
+                                  DoneHandler on_done) {
+  // The messages, where each starts (walked by their lengths; a malformed batch is a bug here).
+  std::vector<std::size_t> starts;
+  for (std::size_t at = 0; at + sizeof(nlmsghdr) <= datagram.size();) {
+    std::uint32_t len = 0;
+    std::memcpy(&len, datagram.data() + at, sizeof len);
+    if (len < sizeof(nlmsghdr) || at + len > datagram.size())
+      break;
+    starts.push_back(at);
+    at += NLMSG_ALIGN(len);
+  }
+  if (starts.empty()) {
+    if (on_done)
+      on_done(nullptr);
+    return;
+  }
+  const std::uint32_t first = take_seqs(static_cast<std::uint32_t>(starts.size()));
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    auto* nlh = reinterpret_cast<nlmsghdr*>(datagram.data() + starts[i]);
     nlh->nlmsg_seq = first + static_cast<std::uint32_t>(i);
     nlh->nlmsg_flags |= NLM_F_REQUEST;
-    if (i + 1 == msgs.size())
+    if (i + 1 == starts.size())
       nlh->nlmsg_flags |= NLM_F_ACK;
     else
       nlh->nlmsg_flags &= ~NLM_F_ACK;
-    at += NLMSG_ALIGN(msgs[i].size());
   }
   if (auto e = send(datagram)) {
     if (on_done)
       on_done(&*e);
     return;
   }
-  const std::uint32_t last = first + static_cast<std::uint32_t>(msgs.size() - 1);
+  const std::uint32_t last = first + static_cast<std::uint32_t>(starts.size() - 1);
   batches_[last] = Batch{first, std::move(on_refused), std::move(on_done)};
 }
 
@@ -320,6 +337,13 @@ NetlinkSocket::call_batch(const std::vector<std::vector<std::uint8_t>>& msgs,
                           RefusedHandler on_refused) {
   co_return co_await until_done(
       [&](DoneHandler done) { request_batch(msgs, std::move(on_refused), std::move(done)); });
+}
+
+asio::awaitable<std::optional<NetlinkError>>
+NetlinkSocket::call_batch(std::vector<std::uint8_t> datagram, RefusedHandler on_refused) {
+  co_return co_await until_done([&](DoneHandler done) {
+    request_batch(std::move(datagram), std::move(on_refused), std::move(done));
+  });
 }
 
 void NetlinkSocket::request(std::vector<std::uint8_t> msg, ReplyHandler on_reply,

@@ -90,10 +90,16 @@ public:
   /// nothing was applied; the receive buffer overran: answers may be lost).
   void request_batch(const std::vector<std::vector<std::uint8_t>>& msgs, RefusedHandler on_refused,
                      DoneHandler on_done);
+  /// The same with the messages already back to back in `datagram` (each NLMSG_ALIGNed, its
+  /// nlmsg_len set): no copy per message.
+  void request_batch(std::vector<std::uint8_t> datagram, RefusedHandler on_refused,
+                     DoneHandler on_done);
 
-  /// The same as a coroutine.
+  /// The same as coroutines.
   boost::asio::awaitable<std::optional<NetlinkError>>
   call_batch(const std::vector<std::vector<std::uint8_t>>& msgs, RefusedHandler on_refused);
+  boost::asio::awaitable<std::optional<NetlinkError>> call_batch(std::vector<std::uint8_t> datagram,
+                                                                 RefusedHandler on_refused);
 
   /// Requests still waiting for the kernel's answer.
   std::size_t pending() const { return pending_.size() + batches_.size(); }

@@ -145,16 +145,16 @@ asio::awaitable<std::vector<Failure>> Kernel::apply(const std::vector<Op>& ops) 
   // operations cost about 150 system calls and answers instead of 78,000. One batch at a time:
   // the loop runs between them.
   std::vector<Failure> failures;
-  std::vector<genl::Bytes> msgs;
   for (std::size_t first = 0; first < ops.size(); first += batch_size) {
     const std::size_t last = std::min(ops.size(), first + batch_size);
-    msgs.clear();
+    genl::Bytes datagram; // the batch's messages, encoded back to back
+    datagram.reserve((last - first) * 160);
     for (std::size_t i = first; i < last; ++i)
-      msgs.push_back(genl::encode(ops[i], family_));
-    auto lost =
-        co_await sock_.call_batch(msgs, [&](std::size_t i, const core::io::NetlinkError& e) {
-          failures.push_back({ops[first + i], e});
-        });
+      genl::encode_to(ops[i], family_, datagram);
+    auto lost = co_await sock_.call_batch(std::move(datagram),
+                                          [&](std::size_t i, const core::io::NetlinkError& e) {
+                                            failures.push_back({ops[first + i], e});
+                                          });
     if (lost) {
       // Not sent, or answers dropped: which ones went in is unknown; the caller reads the table
       // again. Each operation of the batch counts as refused with that reason.

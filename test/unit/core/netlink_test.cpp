@@ -39,7 +39,8 @@ struct Outcome {
   std::size_t replies = 0; ///< RTM_NEWLINK answers, seen as notifications
 };
 
-Outcome run_batch(const std::vector<std::vector<std::uint8_t>>& msgs) {
+/// `msgs` sent as one batch; `back_to_back`: handed over as one datagram already laid out.
+Outcome run_batch(const std::vector<std::vector<std::uint8_t>>& msgs, bool back_to_back = false) {
   asio::io_context ctx;
   NetlinkSocket sock(ctx, NETLINK_ROUTE);
   Outcome out;
@@ -50,9 +51,19 @@ Outcome run_batch(const std::vector<std::vector<std::uint8_t>>& msgs) {
   asio::co_spawn(
       ctx,
       [&]() -> asio::awaitable<void> {
-        out.done = co_await sock.call_batch(msgs, [&](std::size_t i, const NetlinkError& e) {
+        auto refused = [&](std::size_t i, const NetlinkError& e) {
           out.refused.push_back({i, e.code});
-        });
+        };
+        if (back_to_back) {
+          std::vector<std::uint8_t> datagram;
+          for (const auto& m : msgs) {
+            datagram.insert(datagram.end(), m.begin(), m.end());
+            datagram.resize(NLMSG_ALIGN(datagram.size()), 0);
+          }
+          out.done = co_await sock.call_batch(std::move(datagram), refused);
+        } else {
+          out.done = co_await sock.call_batch(msgs, refused);
+        }
         CHECK(sock.pending() == 0);
         ctx.stop(); // the socket keeps waiting for messages
       },
@@ -67,8 +78,11 @@ TEST_CASE("a batch answers only its refused requests, each with its index, then 
   const int lo = static_cast<int>(::if_nametoindex("lo"));
   REQUIRE(lo > 0);
   const int missing = 0x7ffffff0;
+  // Given as separate messages, or laid out in one datagram by the caller (IPVS encodes so).
+  const bool back_to_back = GENERATE(false, true);
   auto out = run_batch({get_link(lo), get_link(missing), get_link(lo), get_link(lo),
-                        get_link(missing + 1), get_link(lo)});
+                        get_link(missing + 1), get_link(lo)},
+                       back_to_back);
   REQUIRE(out.done.has_value());
   CHECK(!out.done->has_value());
   REQUIRE(out.refused.size() == 2);
@@ -100,7 +114,7 @@ TEST_CASE("a batch that cannot be sent reports the send error and nothing else")
 }
 
 TEST_CASE("an empty batch finishes at once") {
-  auto out = run_batch({});
+  auto out = run_batch({}, GENERATE(false, true));
   REQUIRE(out.done.has_value());
   CHECK(!out.done->has_value());
 }

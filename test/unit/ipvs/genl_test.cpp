@@ -128,6 +128,27 @@ TEST_CASE("destinations: NAT without tunnel attributes, a GUE tunnel with them, 
   CHECK(back.port == nat.port);
 }
 
+TEST_CASE("a batch: messages encoded back to back are the single messages, each its own length") {
+  auto s = tcp_service("10.0.0.1", 80);
+  s.pe_name = "sip"; // an odd-length string: padding inside the message
+  ipvs::Destination d;
+  d.address = ip("10.0.1.2");
+  d.port = 8080;
+  const std::vector<ipvs::Op> ops = {{ipvs::OpKind::add_service, s, std::nullopt},
+                                     {ipvs::OpKind::add_destination, s, d},
+                                     {ipvs::OpKind::delete_destination, s, d}};
+  Bytes batch = {0xee}; // whatever is before stays
+  batch.resize(4, 0);
+  Bytes want = batch;
+  for (const auto& op : ops) {
+    ipvs::genl::encode_to(op, 0x1c, batch);
+    const Bytes one = ipvs::genl::encode(op, 0x1c);
+    CHECK(one.size() % 4 == 0);
+    want.insert(want.end(), one.begin(), one.end());
+  }
+  CHECK(batch == want);
+}
+
 TEST_CASE("dump requests ask for every service, or one service's destinations") {
   Bytes all = ipvs::genl::dump_services(0x1c);
   const Bytes want = {0x14, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x01, 0x03, 0,    0,
