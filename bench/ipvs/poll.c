@@ -18,29 +18,29 @@
 #include <string.h>
 #include <time.h>
 
-static struct mnl_socket *nl;
+static struct mnl_socket* nl;
 static unsigned seq;
 
-static int family_cb(const struct nlattr *a, void *data) {
+static int family_cb(const struct nlattr* a, void* data) {
   if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
-    *(int *)data = mnl_attr_get_u16(a);
+    *(int*)data = mnl_attr_get_u16(a);
   return MNL_CB_OK;
 }
 
-static int family_msg(const struct nlmsghdr *nlh, void *data) {
+static int family_msg(const struct nlmsghdr* nlh, void* data) {
   mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_cb, data);
   return MNL_CB_OK;
 }
 
-static int count_msg(const struct nlmsghdr *nlh, void *data) {
+static int count_msg(const struct nlmsghdr* nlh, void* data) {
   (void)nlh;
-  ++*(int *)data;
+  ++*(int*)data;
   return MNL_CB_OK;
 }
 
 /// Sends the request in `buf` and runs `cb` on every answer; -1 on a kernel error.
-static int talk(char *buf, mnl_cb_t cb, void *data) {
-  struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+static int talk(char* buf, mnl_cb_t cb, void* data) {
+  struct nlmsghdr* nlh = (struct nlmsghdr*)buf;
   if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
     return -1;
   char rx[MNL_SOCKET_BUFFER_SIZE];
@@ -54,25 +54,25 @@ static int talk(char *buf, mnl_cb_t cb, void *data) {
   }
 }
 
-static struct nlmsghdr *request(char *buf, int type, int cmd, int flags) {
-  struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+static struct nlmsghdr* request(char* buf, int type, int cmd, int flags) {
+  struct nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = (unsigned short)type;
   nlh->nlmsg_flags = (unsigned short)(NLM_F_REQUEST | flags);
   nlh->nlmsg_seq = ++seq;
-  struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof *g);
+  struct genlmsghdr* g = mnl_nlmsg_put_extra_header(nlh, sizeof *g);
   g->cmd = (unsigned char)cmd;
   g->version = 1;
   return nlh;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: %s VIP:PORT COUNT TIMEOUT_S\n", argv[0]);
     return 2;
   }
   char vip[64];
   snprintf(vip, sizeof vip, "%s", argv[1]);
-  char *colon = strrchr(vip, ':');
+  char* colon = strrchr(vip, ':');
   struct in_addr addr;
   if (!colon || (*colon = 0, inet_pton(AF_INET, vip, &addr) != 1)) {
     fprintf(stderr, "%s: not an IPv4 VIP:PORT\n", argv[1]);
@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  struct nlmsghdr *nlh = request(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
+  struct nlmsghdr* nlh = request(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
   mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, IPVS_GENL_NAME);
   int family = 0;
   if (talk(buf, family_msg, &family) < 0 || family == 0) {
@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
     nlh = request(buf, family, IPVS_CMD_GET_DEST, NLM_F_DUMP);
-    struct nlattr *svc = mnl_attr_nest_start(nlh, IPVS_CMD_ATTR_SERVICE);
+    struct nlattr* svc = mnl_attr_nest_start(nlh, IPVS_CMD_ATTR_SERVICE);
     mnl_attr_put_u16(nlh, IPVS_SVC_ATTR_AF, AF_INET);
     mnl_attr_put_u16(nlh, IPVS_SVC_ATTR_PROTOCOL, IPPROTO_TCP);
     unsigned char a[16] = {0}; // (union nf_inet_addr)
