@@ -282,29 +282,21 @@ void NetlinkSocket::lose_batches(const NetlinkError& why) {
       b.on_done(&why);
 }
 
-void NetlinkSocket::request_batch(const std::vector<std::vector<std::uint8_t>>& msgs,
-                                  RefusedHandler on_refused, DoneHandler on_done) {
-  std::size_t total = 0;
-  for (const auto& m : msgs)
-    total += NLMSG_ALIGN(m.size());
-  std::vector<std::uint8_t> datagram(total, 0);
-  std::size_t at = 0;
-  for (const auto& m : msgs) {
-    std::memcpy(datagram.data() + at, m.data(), m.size());
-    at += NLMSG_ALIGN(m.size());
-  }
-  request_batch(std::move(datagram), std::move(on_refused), std::move(on_done));
-}
-
 void NetlinkSocket::request_batch(std::vector<std::uint8_t> datagram, RefusedHandler on_refused,
                                   DoneHandler on_done) {
-  // The messages, where each starts (walked by their lengths; a malformed batch is a bug here).
+  // The messages, where each starts (walked by their lengths).
   std::vector<std::size_t> starts;
-  for (std::size_t at = 0; at + sizeof(nlmsghdr) <= datagram.size();) {
+  for (std::size_t at = 0; at < datagram.size();) {
     std::uint32_t len = 0;
-    std::memcpy(&len, datagram.data() + at, sizeof len);
-    if (len < sizeof(nlmsghdr) || at + len > datagram.size())
-      break;
+    if (at + sizeof(nlmsghdr) <= datagram.size())
+      std::memcpy(&len, datagram.data() + at, sizeof len);
+    if (len < sizeof(nlmsghdr) || at + len > datagram.size()) {
+      // (a caller's bug: nothing is sent rather than part of the batch)
+      const NetlinkError bad{EINVAL, "malformed netlink batch: a message's length runs past it"};
+      if (on_done)
+        on_done(&bad);
+      return;
+    }
     starts.push_back(at);
     at += NLMSG_ALIGN(len);
   }
@@ -330,13 +322,6 @@ void NetlinkSocket::request_batch(std::vector<std::uint8_t> datagram, RefusedHan
   }
   const std::uint32_t last = first + static_cast<std::uint32_t>(starts.size() - 1);
   batches_[last] = Batch{first, std::move(on_refused), std::move(on_done)};
-}
-
-asio::awaitable<std::optional<NetlinkError>>
-NetlinkSocket::call_batch(const std::vector<std::vector<std::uint8_t>>& msgs,
-                          RefusedHandler on_refused) {
-  co_return co_await until_done(
-      [&](DoneHandler done) { request_batch(msgs, std::move(on_refused), std::move(done)); });
 }
 
 asio::awaitable<std::optional<NetlinkError>>

@@ -81,23 +81,19 @@ public:
   /// Called for each refused message of a batch: its index in the batch and the kernel's reason.
   using RefusedHandler = std::function<void(std::size_t, const NetlinkError&)>;
 
-  /// Sends `msgs` (requests that answer with an acknowledgement only: adds, edits, deletes) in
-  /// one datagram, which the kernel handles in order. Each gets a sequence number and
+  /// Sends the requests laid out back to back in `datagram` (each NLMSG_ALIGNed, its nlmsg_len
+  /// set; requests that answer with an acknowledgement only: adds, edits, deletes) in one
+  /// datagram, which the kernel handles in order. Each gets a sequence number and
   /// NLM_F_REQUEST; only the last asks for an acknowledgement, since the kernel answers every
   /// refused request anyway: one answer for the batch instead of one per message.
-  /// `on_refused` runs for each refused message; `on_done` runs once the last message was
-  /// answered (nullptr), or with the reason the batch's answers are unknown (the send failed:
-  /// nothing was applied; the receive buffer overran: answers may be lost).
-  void request_batch(const std::vector<std::vector<std::uint8_t>>& msgs, RefusedHandler on_refused,
-                     DoneHandler on_done);
-  /// The same with the messages already back to back in `datagram` (each NLMSG_ALIGNed, its
-  /// nlmsg_len set): no copy per message.
+  /// `on_refused` runs for each refused message (its index in the batch); `on_done` runs once
+  /// the last message was answered (nullptr), or with the reason the batch's answers are unknown
+  /// (the send failed: nothing was applied; the receive buffer overran: answers may be lost; a
+  /// length that runs past the datagram: nothing was sent).
   void request_batch(std::vector<std::uint8_t> datagram, RefusedHandler on_refused,
                      DoneHandler on_done);
 
-  /// The same as coroutines.
-  boost::asio::awaitable<std::optional<NetlinkError>>
-  call_batch(const std::vector<std::vector<std::uint8_t>>& msgs, RefusedHandler on_refused);
+  /// The same as a coroutine.
   boost::asio::awaitable<std::optional<NetlinkError>> call_batch(std::vector<std::uint8_t> datagram,
                                                                  RefusedHandler on_refused);
 
